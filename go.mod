@@ -1,0 +1,3 @@
+module github.com/keel-build/keel
+
+go 1.26
