@@ -28,8 +28,11 @@ var verbs map[string]verb
 
 func init() {
 	verbs = map[string]verb{
-		"version": {"print the keel version", runVersion},
-		"help":    {"list the verbs", runHelp},
+		"version":       {"print the keel version", runVersion},
+		"help":          {"list the verbs", runHelp},
+		"rpmbuild":      {"build one package from its spec in a sandbox", runRpmbuild},
+		"buildroot":     {"make or unpack the pinned build root", runBuildroot},
+		sandboxInitVerb: {"(internal) init process of a build sandbox", runSandboxInit},
 	}
 }
 

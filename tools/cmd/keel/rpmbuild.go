@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/keel-build/keel/tools/rpmbuild"
+	"github.com/keel-build/keel/tools/sandbox"
+)
+
+// listFlag collects a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// runRpmbuild builds one package in a sandbox:
+//
+//	keel rpmbuild --root ROOT.tar.zst --spec F --source F... --dep-rpm F...
+//	    --out-dir D [--log F] [--target ARCH] [--define 'NAME VALUE']...
+//	    [--source-date-epoch N] [--with-check 0|1] [--expect NAME]... [@PARAMFILE]
+//
+// Arguments may come from a Bazel parameter file (@FILE, one per line).
+func runRpmbuild(args []string, stdout, stderr io.Writer) error {
+	args, err := expandParamFiles(args)
+	if err != nil {
+		return err
+	}
+	var o rpmbuild.Options
+	var sources, deps, defines, expect listFlag
+	var withCheck int
+	fs := flag.NewFlagSet("rpmbuild", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.Root, "root", "", "build root: a .tar.zst from 'keel buildroot make', or a directory used read-only")
+	fs.StringVar(&o.Spec, "spec", "", "spec file")
+	fs.Var(&sources, "source", "source or patch file, placed in SOURCES/ by base name (repeatable)")
+	fs.Var(&deps, "dep-rpm", "RPM of the resolved BuildRequires closure, unpacked into the root (repeatable)")
+	fs.StringVar(&o.Target, "target", "", "rpmbuild --target architecture")
+	fs.Var(&defines, "define", "'NAME VALUE' macro definition (repeatable)")
+	fs.StringVar(&o.OutDir, "out-dir", "", "directory that receives the RPMs and the source RPM")
+	fs.StringVar(&o.Log, "log", "", "file that receives the full build log")
+	fs.Int64Var(&o.SourceDateEpoch, "source-date-epoch", -1, "SOURCE_DATE_EPOCH; default: the spec's %changelog")
+	fs.IntVar(&withCheck, "with-check", 0, "1 runs %check")
+	fs.Var(&expect, "expect", "file name the build must produce; if given, the exact set (repeatable)")
+	fs.DurationVar(&o.Timeout, "timeout", 0, "kill the build after this long (0: never)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if withCheck != 0 && withCheck != 1 {
+		return fmt.Errorf("--with-check must be 0 or 1, not %d", withCheck)
+	}
+	o.Sources, o.DepRPMs, o.Defines, o.WithCheck = sources, deps, defines, withCheck == 1
+	if len(expect) > 0 {
+		o.Expect = expect
+	}
+	o.Stderr = stderr
+	res, err := rpmbuild.Build(context.Background(), o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "built %s in %s (prepare %s, sandbox %s)\n", strings.Join(res.Outputs, " "),
+		res.Total.Round(time.Millisecond), res.Prepare.Round(time.Millisecond), res.Sandbox.Round(time.Millisecond))
+	return nil
+}
+
+// expandParamFiles replaces each "@FILE" argument by the lines of FILE, as
+// Bazel writes parameter files (one argument per line, unquoted).
+func expandParamFiles(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		name, ok := strings.CutPrefix(a, "@")
+		if !ok || name == "" {
+			out = append(out, a)
+			continue
+		}
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("reading parameter file: %w", err)
+		}
+		text := strings.TrimSuffix(string(data), "\n")
+		if text != "" {
+			out = append(out, strings.Split(text, "\n")...)
+		}
+	}
+	return out, nil
+}
+
+// runSandboxInit is the hidden verb with which keel re-executes itself as
+// the init process of a build sandbox.
+func runSandboxInit(_ []string, _, _ io.Writer) error {
+	sandbox.InitMain()
+	return nil
+}
+
+// sandboxInitVerb names runSandboxInit in the verb table.
+const sandboxInitVerb = sandbox.InitVerb

@@ -1,0 +1,364 @@
+// Package rpmbuild builds one RPM package from its spec file inside a
+// sandbox: a private copy of a pinned build root, fresh user, mount, pid and
+// network namespaces (no network), a cleared environment, and exactly the
+// RPMs of the package's resolved BuildRequires unpacked into the root.
+//
+// Builds are bit-for-bit reproducible: rpmbuild always runs with the same
+// _topdir (/builddir/build), build host name and payload compression, and
+// with every time stamp taken from SOURCE_DATE_EPOCH, which is either given
+// or read by rpm from the spec's %changelog. Because the paths inside the
+// sandbox never change, no -ffile-prefix-map is needed to hide the host's
+// directories.
+//
+// Build is what `keel rpmbuild` runs; one Bazel action calls it per package.
+// Outputs appear in the output directory only if the whole build succeeds.
+package rpmbuild
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keel-build/keel/tools/buildroot"
+	"github.com/keel-build/keel/tools/rpmbuild/internal/rpminstall"
+	"github.com/keel-build/keel/tools/sandbox"
+)
+
+// Topdir is rpm's _topdir inside the sandbox.
+const Topdir = "/builddir/build"
+
+// Options describes one package build.
+type Options struct {
+	// Root is the build root: a .tar.zst made by `keel buildroot make`
+	// (unpacked privately for this build) or a directory (used read-only
+	// as the lower layer of an overlay).
+	Root    string
+	Spec    string
+	Sources []string // sources and patches, placed in SOURCES/ by base name
+	// DepRPMs are unpacked into the root before the build, in order.
+	DepRPMs []string
+	Target  string   // rpmbuild --target, e.g. "aarch64"; host arch if empty
+	Defines []string // "NAME VALUE", passed as rpmbuild --define
+	OutDir  string   // receives the binary RPMs and the source RPM
+	Log     string   // full build log; not written if empty
+	// SourceDateEpoch, if >= 0, is exported as SOURCE_DATE_EPOCH; if
+	// negative, rpm takes it from the spec's %changelog, which must exist.
+	SourceDateEpoch int64
+	WithCheck       bool
+	// Expect, if not nil, is the exact set of file names the build must
+	// produce (binary RPMs and the source RPM), as a Bazel rule declares them.
+	Expect  []string
+	Timeout time.Duration
+	// TmpDir holds the private root and topdir; os.TempDir() if empty.
+	TmpDir string
+	// Stderr receives warnings; discarded if nil.
+	Stderr io.Writer
+}
+
+// Result reports a successful build.
+type Result struct {
+	Outputs []string // base names written to OutDir, sorted
+	// Prepare is the time spent unpacking the root and staging inputs;
+	// Sandbox the time of the sandbox (dependency install + rpmbuild).
+	Prepare, Sandbox, Total time.Duration
+}
+
+// logTailLines is how much of the log a failed build shows in its error.
+const logTailLines = 40
+
+func init() {
+	sandbox.RegisterHook("rpm-install", func(args []string) error {
+		return rpminstall.Install("/", args)
+	})
+}
+
+// Build runs one package build as described by o.
+func Build(ctx context.Context, o Options) (*Result, error) {
+	start := time.Now()
+	if err := check(&o); err != nil {
+		return nil, err
+	}
+	work, err := os.MkdirTemp(o.TmpDir, "keel-rpmbuild-")
+	if err != nil {
+		return nil, fmt.Errorf("making work directory: %w", err)
+	}
+	defer buildroot.RemoveAll(work)
+
+	cfg := &sandbox.Config{
+		Tmpfs: []string{"/tmp", "/var/tmp"},
+		Dir:   Topdir,
+		Env: []string{
+			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			"HOME=/builddir", "USER=root", "LOGNAME=root",
+			"LANG=C.UTF-8", "TZ=UTC", "TMPDIR=/tmp",
+		},
+		Hostname: "keel",
+		Timeout:  o.Timeout,
+		Warn:     o.Stderr,
+	}
+	if o.SourceDateEpoch >= 0 {
+		cfg.Env = append(cfg.Env, "SOURCE_DATE_EPOCH="+strconv.FormatInt(o.SourceDateEpoch, 10))
+	}
+	if st, err := os.Stat(o.Root); err != nil {
+		return nil, fmt.Errorf("reading build root: %w", err)
+	} else if st.IsDir() {
+		cfg.Root, cfg.Overlay, cfg.Scratch = o.Root, true, filepath.Join(work, "overlay")
+	} else {
+		cfg.Root = filepath.Join(work, "root")
+		if err := buildroot.Unpack(o.Root, cfg.Root); err != nil {
+			return nil, err
+		}
+	}
+
+	top := filepath.Join(work, "topdir")
+	for _, d := range []string{"SPECS", "SOURCES", "BUILD", "BUILDROOT", "RPMS", "SRPMS"} {
+		if err := os.MkdirAll(filepath.Join(top, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	specIn := filepath.Join(Topdir, "SPECS", filepath.Base(o.Spec))
+	if err := copyFile(o.Spec, filepath.Join(top, "SPECS", filepath.Base(o.Spec))); err != nil {
+		return nil, err
+	}
+	for _, s := range o.Sources {
+		if err := copyFile(s, filepath.Join(top, "SOURCES", filepath.Base(s))); err != nil {
+			return nil, err
+		}
+	}
+	cfg.Binds = append(cfg.Binds, sandbox.Bind{Src: top, Dst: Topdir})
+	if len(o.DepRPMs) > 0 {
+		var inside []string
+		for i, r := range o.DepRPMs {
+			p := fmt.Sprintf("/.keel/deps/%04d-%s", i, filepath.Base(r))
+			cfg.Binds = append(cfg.Binds, sandbox.Bind{Src: r, Dst: p, ReadOnly: true})
+			inside = append(inside, p)
+		}
+		cfg.Hooks = []sandbox.Hook{{Name: "rpm-install", Args: inside}}
+	}
+	// rpmbuild runs under a shell that removes BUILD and BUILDROOT after it:
+	// files there may belong to ids the host user cannot delete.
+	cfg.Args = append([]string{"/bin/sh", "-c",
+		`rpmbuild "$@"; rc=$?; rm -rf ` + Topdir + `/BUILD ` + Topdir + `/BUILDROOT; exit $rc`, "rpmbuild"},
+		rpmbuildArgs(&o, specIn)...)
+	prepare := time.Since(start)
+
+	var logBuf bytes.Buffer
+	var logW io.Writer = &logBuf
+	var logFile *os.File
+	if o.Log != "" {
+		if logFile, err = os.CreateTemp(filepath.Dir(o.Log), "."+filepath.Base(o.Log)+".tmp*"); err != nil {
+			return nil, fmt.Errorf("creating log: %w", err)
+		}
+		defer os.Remove(logFile.Name())
+		defer logFile.Close()
+		logW = io.MultiWriter(logFile, &tail{buf: &logBuf})
+	} else {
+		logW = &tail{buf: &logBuf}
+	}
+	fmt.Fprintf(logW, "keel rpmbuild: %s\n", strings.Join(cfg.Args[4:], " "))
+	cfg.Stdout, cfg.Stderr = logW, logW
+	sres, runErr := sandbox.Run(ctx, cfg)
+	res := &Result{Prepare: prepare}
+	if sres != nil {
+		res.Sandbox = sres.Duration
+	}
+	if logFile != nil {
+		if err := logFile.Chmod(0o644); err == nil {
+			err = logFile.Close()
+		}
+		if err := os.Rename(logFile.Name(), o.Log); err != nil {
+			return nil, fmt.Errorf("writing log: %w", err)
+		}
+	}
+	if runErr != nil {
+		return nil, fmt.Errorf("building %s: %w\n--- last %d lines of the build log ---\n%s", o.Spec, runErr, logTailLines, lastLines(logBuf.String(), logTailLines))
+	}
+
+	outs, err := collect(top)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(outs))
+	for i, p := range outs {
+		names[i] = filepath.Base(p)
+	}
+	if o.Expect != nil {
+		want := slices.Clone(o.Expect)
+		sort.Strings(want)
+		if !slices.Equal(names, want) {
+			return nil, fmt.Errorf("building %s: produced %q, but the rule expects %q", o.Spec, names, want)
+		}
+	}
+	if err := publish(outs, o.OutDir); err != nil {
+		return nil, err
+	}
+	res.Outputs = names
+	res.Total = time.Since(start)
+	return res, nil
+}
+
+func check(o *Options) error {
+	if o.Root == "" || o.Spec == "" || o.OutDir == "" {
+		return errors.New("--root, --spec and --out-dir are required")
+	}
+	spec, err := os.ReadFile(o.Spec)
+	if err != nil {
+		return fmt.Errorf("reading spec: %w", err)
+	}
+	if o.SourceDateEpoch < 0 && !hasChangelog(spec) {
+		return fmt.Errorf("%s: no %%changelog to take SOURCE_DATE_EPOCH from: add one or pass --source-date-epoch", o.Spec)
+	}
+	seen := map[string]string{filepath.Base(o.Spec): o.Spec}
+	for _, s := range o.Sources {
+		if _, err := os.Stat(s); err != nil {
+			return fmt.Errorf("reading source: %w", err)
+		}
+		b := filepath.Base(s)
+		if prev, dup := seen[b]; dup && b != filepath.Base(o.Spec) {
+			return fmt.Errorf("sources %s and %s have the same name", prev, s)
+		}
+		seen[b] = s
+	}
+	for _, r := range o.DepRPMs {
+		if _, err := os.Stat(r); err != nil {
+			return fmt.Errorf("reading dependency: %w", err)
+		}
+	}
+	for _, d := range o.Defines {
+		if n, _, ok := strings.Cut(d, " "); !ok || n == "" {
+			return fmt.Errorf("define %q: want 'NAME VALUE'", d)
+		}
+	}
+	return nil
+}
+
+func hasChangelog(spec []byte) bool {
+	for _, line := range strings.Split(string(spec), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 && f[0] == "%changelog" {
+			return true
+		}
+	}
+	return false
+}
+
+// rpmbuildArgs returns rpmbuild's arguments: the fixed reproducibility
+// settings first, then the caller's defines, which may override them.
+func rpmbuildArgs(o *Options, spec string) []string {
+	checkVal := "0"
+	if o.WithCheck {
+		checkVal = "1"
+	}
+	defs := []string{
+		"_topdir " + Topdir,
+		"_buildhost keel",
+		"use_source_date_epoch_as_buildtime 1",
+		"clamp_mtime_to_source_date_epoch 1",
+		"source_date_epoch_from_changelog 1",
+		"_binary_payload w3.zstdio",
+		"_source_payload w3.zstdio",
+		"with_check " + checkVal,
+	}
+	defs = append(defs, o.Defines...)
+	args := []string{"-ba", "--nodeps"}
+	if !o.WithCheck {
+		args = append(args, "--nocheck")
+	}
+	if o.Target != "" {
+		args = append(args, "--target", o.Target)
+	}
+	for _, d := range defs {
+		args = append(args, "--define", d)
+	}
+	return append(args, spec)
+}
+
+// collect lists the built RPMs, sorted by base name.
+func collect(top string) ([]string, error) {
+	bins, err := filepath.Glob(filepath.Join(top, "RPMS", "*", "*.rpm"))
+	if err != nil {
+		return nil, err
+	}
+	srcs, err := filepath.Glob(filepath.Join(top, "SRPMS", "*.rpm"))
+	if err != nil {
+		return nil, err
+	}
+	all := append(bins, srcs...)
+	if len(all) == 0 {
+		return nil, errors.New("rpmbuild succeeded but produced no RPMs")
+	}
+	sort.Slice(all, func(i, j int) bool { return filepath.Base(all[i]) < filepath.Base(all[j]) })
+	return all, nil
+}
+
+// publish copies files into dir: all into a temporary directory there first,
+// then renamed into place, so that a failure leaves no partial outputs.
+func publish(files []string, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("making output directory: %w", err)
+	}
+	tmp, err := os.MkdirTemp(dir, ".keel-out-")
+	if err != nil {
+		return fmt.Errorf("making output directory: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	for _, f := range files {
+		if err := copyFile(f, filepath.Join(tmp, filepath.Base(f))); err != nil {
+			return err
+		}
+	}
+	for _, f := range files {
+		b := filepath.Base(f)
+		if err := os.Rename(filepath.Join(tmp, b), filepath.Join(dir, b)); err != nil {
+			return fmt.Errorf("publishing %s: %w", b, err)
+		}
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("copying %s: %w", src, err)
+	}
+	return out.Close()
+}
+
+// tail keeps the end of a stream in buf, bounded to about 64 KiB.
+type tail struct{ buf *bytes.Buffer }
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.buf.Write(p)
+	if t.buf.Len() > 128<<10 {
+		keep := t.buf.Bytes()[t.buf.Len()-64<<10:]
+		nb := bytes.NewBuffer(append([]byte(nil), keep...))
+		*t.buf = *nb
+	}
+	return len(p), nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,332 @@
+package rpmbuild
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/keel-build/keel/tools/buildroot/buildroottest"
+	"github.com/keel-build/keel/tools/sandbox"
+)
+
+// envChild makes the test binary run one Build from JSON options and exit:
+// the way a test runs a build as another user.
+const envChild = "KEEL_RPMBUILD_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	sandbox.MaybeInit()
+	if js := os.Getenv(envChild); js != "" {
+		var o Options
+		if err := json.Unmarshal([]byte(js), &o); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		o.Stderr = os.Stderr
+		if _, err := Build(context.Background(), o); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func needSandbox(t *testing.T) string {
+	t.Helper()
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the expected RPM names are for x86_64")
+	}
+	if testing.Short() {
+		t.Skip("long test: builds RPMs in a sandbox")
+	}
+	if err := sandbox.Available(); err != nil {
+		t.Skipf("user namespaces unavailable: %v", err)
+	}
+	return buildroottest.Root(t)
+}
+
+func helloOptions(root, out string) Options {
+	return Options{
+		Root:            root,
+		Spec:            "testdata/hello.spec",
+		Sources:         []string{"testdata/hello.c"},
+		OutDir:          out,
+		SourceDateEpoch: -1,
+		Expect:          []string{"hello-1.0-1.src.rpm", "hello-1.0-1.x86_64.rpm", "hello-data-1.0-1.noarch.rpm"},
+	}
+}
+
+// digests maps each file of dir to its sha256.
+func digests(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, e := range ents {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := sha256.Sum256(data)
+		m[e.Name()] = hex.EncodeToString(s[:])
+	}
+	return m
+}
+
+func sameDigests(t *testing.T, what string, a, b map[string]string) {
+	t.Helper()
+	if len(a) == 0 {
+		t.Fatalf("%s: no outputs", what)
+	}
+	for n, d := range a {
+		if b[n] != d {
+			t.Errorf("%s: %s differs: %s vs %s", what, n, d, b[n])
+		}
+	}
+	if len(a) != len(b) {
+		t.Errorf("%s: output sets differ: %v vs %v", what, a, b)
+	}
+}
+
+func TestBuildIsReproducible(t *testing.T) {
+	root := needSandbox(t)
+	var sums []map[string]string
+	for i := range 2 {
+		out := filepath.Join(t.TempDir(), "out")
+		o := helloOptions(root, out)
+		o.TmpDir = t.TempDir() // a different work path each time
+		o.Log = filepath.Join(t.TempDir(), "build.log")
+		res, err := Build(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("build %d: prepare %s, sandbox %s, total %s", i, res.Prepare, res.Sandbox, res.Total)
+		log, err := os.ReadFile(o.Log)
+		if err != nil || !bytes.Contains(log, []byte("Wrote: "+Topdir+"/RPMS/x86_64/hello-1.0-1.x86_64.rpm")) {
+			t.Errorf("log lacks the Wrote: line (%v)", err)
+		}
+		sums = append(sums, digests(t, out))
+	}
+	sameDigests(t, "two builds", sums[0], sums[1])
+}
+
+// TestBuildAsOtherUser builds as root and as an unprivileged user with a
+// subordinate id range (newuidmap path); the RPMs must be identical.
+func TestBuildAsOtherUser(t *testing.T) {
+	root := needSandbox(t)
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run a second build as another user")
+	}
+	u := subuidUser(t)
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := Build(context.Background(), helloOptions(root, out)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Everything the other user touches lives in a directory it owns.
+	home := t.TempDir()
+	os.Chmod(home, 0o755)
+	priv := filepath.Join(home, "u")
+	os.Mkdir(priv, 0o755)
+	for _, f := range []string{"testdata/hello.spec", "testdata/hello.c", root, os.Args[0]} {
+		dst := filepath.Join(priv, filepath.Base(f))
+		if err := os.Link(f, dst); err != nil {
+			if err := copyFile(f, dst); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	os.Chmod(filepath.Join(priv, filepath.Base(os.Args[0])), 0o755)
+	if err := os.Chown(priv, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	o := helloOptions(filepath.Join(priv, filepath.Base(root)), filepath.Join(priv, "out"))
+	o.Spec, o.Sources = filepath.Join(priv, "hello.spec"), []string{filepath.Join(priv, "hello.c")}
+	o.TmpDir = priv
+	js, _ := json.Marshal(o)
+	cmd := exec.Command(filepath.Join(priv, filepath.Base(os.Args[0])))
+	cmd.Dir = priv
+	cmd.Env = []string{envChild + "=" + string(js), "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + priv}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("build as %s: %v\n%s", u.Username, err, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "warning") {
+		t.Errorf("unexpected warning: %s", stderr.String())
+	}
+	sameDigests(t, "root vs "+u.Username, digests(t, out), digests(t, filepath.Join(priv, "out")))
+}
+
+// subuidUser returns a user that has ranges in /etc/subuid and /etc/subgid.
+func subuidUser(t *testing.T) *user.User {
+	t.Helper()
+	if _, err := exec.LookPath("newuidmap"); err != nil {
+		t.Skip("newuidmap not installed (Debian package uidmap)")
+	}
+	data, _ := os.ReadFile("/etc/subuid")
+	gdata, _ := os.ReadFile("/etc/subgid")
+	for _, line := range strings.Split(string(data), "\n") {
+		name, _, ok := strings.Cut(line, ":")
+		if !ok || !strings.Contains(string(gdata), name+":") {
+			continue
+		}
+		if u, err := user.Lookup(name); err == nil && u.Uid != "0" {
+			return u
+		}
+	}
+	t.Skip("no user with /etc/subuid and /etc/subgid ranges (useradd makes them)")
+	return nil
+}
+
+func TestBuildInstallsDependencies(t *testing.T) {
+	root := needSandbox(t)
+	deps := filepath.Join(t.TempDir(), "deps")
+	if _, err := Build(context.Background(), helloOptions(root, deps)); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	o := Options{
+		Root: root, Spec: "testdata/usehello.spec", OutDir: out, SourceDateEpoch: -1,
+		DepRPMs: []string{filepath.Join(deps, "hello-data-1.0-1.noarch.rpm")},
+	}
+	if _, err := Build(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if got := slices.Sorted(maps.Keys(digests(t, out))); !slices.Equal(got, []string{"usehello-1.0-1.noarch.rpm", "usehello-1.0-1.src.rpm"}) {
+		t.Errorf("outputs %q", got)
+	}
+	// Without the dependency the same build fails.
+	o.DepRPMs, o.OutDir = nil, filepath.Join(t.TempDir(), "out2")
+	if _, err := Build(context.Background(), o); err == nil {
+		t.Error("build without its BuildRequires succeeded")
+	}
+}
+
+// TestBuildHasNoNetwork builds a spec that connects to a port the host can
+// reach; inside the sandbox the connection must fail, and so the build.
+func TestBuildHasNoNetwork(t *testing.T) {
+	root := needSandbox(t)
+	ln, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	hosts := []string{"127.0.0.1"}
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if ip, ok := a.(*net.IPNet); ok && ip.IP.To4() != nil && !ip.IP.IsLoopback() {
+				hosts = append(hosts, ip.IP.String())
+				break
+			}
+		}
+	}
+	for _, h := range hosts {
+		t.Run(h, func(t *testing.T) {
+			addr := net.JoinHostPort(h, strconv.Itoa(port))
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Skipf("the host cannot reach %s itself: %v", addr, err)
+			}
+			c.Close()
+			dir := t.TempDir()
+			out := filepath.Join(dir, "out")
+			o := Options{
+				Root: root, Spec: "testdata/netprobe.spec", OutDir: out, SourceDateEpoch: -1,
+				Defines: []string{"probe_host " + h, "probe_port " + strconv.Itoa(port)},
+				Log:     filepath.Join(dir, "build.log"),
+			}
+			_, err = Build(context.Background(), o)
+			if err == nil {
+				t.Fatal("a build that opens a network connection succeeded")
+			}
+			if !strings.Contains(err.Error(), "testdata/netprobe.spec") || !strings.Contains(err.Error(), "/dev/tcp/"+h) {
+				t.Errorf("error lacks the spec path or the log tail:\n%v", err)
+			}
+			if _, serr := os.Stat(out); !os.IsNotExist(serr) {
+				ents, _ := os.ReadDir(out)
+				if len(ents) > 0 {
+					t.Errorf("failed build left outputs: %v", ents)
+				}
+			}
+			if log, err := os.ReadFile(o.Log); err != nil || !bytes.Contains(log, []byte("%build")) {
+				t.Errorf("full log not written: %v", err)
+			}
+		})
+	}
+}
+
+func TestBuildRejectsBadInput(t *testing.T) {
+	dir := t.TempDir()
+	nochangelog := filepath.Join(dir, "x.spec")
+	os.WriteFile(nochangelog, []byte("Name: x\n"), 0o644)
+	tests := []struct {
+		name string
+		o    Options
+		want string
+	}{
+		{"missing spec", Options{Root: "r", Spec: filepath.Join(dir, "none.spec"), OutDir: dir, SourceDateEpoch: -1}, "none.spec"},
+		{"no changelog", Options{Root: "r", Spec: nochangelog, OutDir: dir, SourceDateEpoch: -1}, "x.spec: no %changelog"},
+		{"changelog not needed with epoch", Options{Root: filepath.Join(dir, "noroot"), Spec: nochangelog, OutDir: dir, SourceDateEpoch: 5}, "noroot"},
+		{"missing source", Options{Root: "r", Spec: "testdata/hello.spec", Sources: []string{"testdata/nope.c"}, OutDir: dir, SourceDateEpoch: -1}, "nope.c"},
+		{"duplicate source", Options{Root: "r", Spec: "testdata/hello.spec", Sources: []string{"testdata/hello.c", "testdata/../testdata/hello.c"}, OutDir: dir, SourceDateEpoch: -1}, "same name"},
+		{"bad define", Options{Root: "r", Spec: "testdata/hello.spec", Defines: []string{"novalue"}, OutDir: dir, SourceDateEpoch: -1}, "NAME VALUE"},
+		{"missing flags", Options{Spec: "testdata/hello.spec"}, "required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Build(context.Background(), tt.o)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLastLines(t *testing.T) {
+	var b bytes.Buffer
+	tl := &tail{buf: &b}
+	for i := range 100000 {
+		fmt.Fprintf(tl, "line %d\n", i)
+	}
+	got := lastLines(b.String(), 3)
+	if got != "line 99997\nline 99998\nline 99999" {
+		t.Errorf("got %q", got)
+	}
+	if b.Len() > 128<<10 {
+		t.Errorf("tail kept %d bytes", b.Len())
+	}
+	io.WriteString(tl, "")
+}

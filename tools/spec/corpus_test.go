@@ -1,0 +1,332 @@
+package spec
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keel-build/keel/tools/internal/corpus"
+)
+
+// The corpus test evaluates every spec of the Azure Linux 3.0 corpus for
+// x86_64 and aarch64 and compares the report with the reference rpmspec
+// output. Specs known to differ are listed, with a reason, in
+// testdata/corpus_known_diffs.txt ("arch spec  reason"). Set
+// KEEL_CORPUS_DETAIL=1 (or run with -v) for per-field mismatch counts and
+// the first differences.
+
+var corpusArches = []string{"x86_64", "aarch64"}
+
+const knownDiffsFile = "testdata/corpus_known_diffs.txt"
+
+func corpusDir(tb testing.TB) string {
+	dir, ok := corpus.Dir()
+	if !ok {
+		tb.Skipf("spec corpus not found (set %s to the azurelinux-3.0 corpus directory); skipping", corpus.EnvVar)
+	}
+	return dir
+}
+
+func readKnownDiffs(t *testing.T) map[string]string {
+	f, err := os.Open(knownDiffsFile)
+	if err != nil {
+		t.Fatalf("reading known diffs: %v", err)
+	}
+	defer f.Close()
+	known := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 3 {
+			t.Fatalf("%s:%d: want \"arch spec  reason\", got %q", knownDiffsFile, n, line)
+		}
+		known[f[0]+" "+f[1]] = strings.Join(f[2:], " ")
+	}
+	return known
+}
+
+// expectedDoc reads a reference document, substitutes the corpus location
+// and drops the keys Keel does not produce.
+func expectedDoc(path, corpusDir string) (map[string]any, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	data = bytes.ReplaceAll(data, []byte("@CORPUS@"), []byte(corpusDir))
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", path, err)
+	}
+	delete(doc, "oracle")
+	delete(doc, "warnings")
+	return normalizeNumbers(doc).(map[string]any), nil
+}
+
+func normalizeNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		n, _ := x.Int64()
+		return n
+	case []any:
+		for i := range x {
+			x[i] = normalizeNumbers(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = normalizeNumbers(x[k])
+		}
+	}
+	return v
+}
+
+type corpusResult struct {
+	arch, spec string
+	err        error
+	diffFields []string // "field" or "packages.field"
+	diff       string
+}
+
+// compareDocs lists the differing fields of two report documents.
+func compareDocs(got, want map[string]any) []string {
+	var fields []string
+	keys := map[string]bool{}
+	for k := range got {
+		keys[k] = true
+	}
+	for k := range want {
+		keys[k] = true
+	}
+	for k := range keys {
+		g, w := got[k], want[k]
+		if bytes.Equal(MarshalJSON(g), MarshalJSON(w)) {
+			continue
+		}
+		gp, ok1 := g.([]any)
+		wp, ok2 := w.([]any)
+		if k == "packages" && ok1 && ok2 && len(gp) == len(wp) {
+			sub := map[string]bool{}
+			for i := range gp {
+				gm, _ := gp[i].(map[string]any)
+				wm, _ := wp[i].(map[string]any)
+				for f := range wm {
+					if !bytes.Equal(MarshalJSON(gm[f]), MarshalJSON(wm[f])) {
+						sub[f] = true
+					}
+				}
+			}
+			for f := range sub {
+				fields = append(fields, "packages."+f)
+			}
+			continue
+		}
+		if k == "packages" {
+			fields = append(fields, "packages.count")
+			continue
+		}
+		fields = append(fields, k)
+	}
+	sort.Strings(fields)
+	return fields
+}
+
+// lineDiff shows the first differing lines of two renderings.
+func lineDiff(got, want []byte) string {
+	g := strings.Split(string(got), "\n")
+	w := strings.Split(string(want), "\n")
+	var b strings.Builder
+	shown := 0
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			fmt.Fprintf(&b, "    line %d:\n      got:  %s\n      want: %s\n", i+1, gl, wl)
+			if shown++; shown >= 4 {
+				break
+			}
+		}
+	}
+	return b.String()
+}
+
+func runCorpus(t *testing.T, dir, arch string, specs []string) []corpusResult {
+	ev, err := NewEvaluator(Options{Arch: arch, MacroDir: filepath.Join(dir, "macros"), Defines: DistroDefines})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := make([]corpusResult, len(specs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for j := 0; j < runtime.GOMAXPROCS(0); j++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				path := specs[i]
+				r := corpusResult{arch: arch, spec: filepath.Base(path)}
+				want, err := expectedDoc(filepath.Join(dir, "expected", arch, strings.TrimSuffix(r.spec, ".spec")+".json"), dir)
+				if err != nil {
+					r.err = err
+					results[i] = r
+					continue
+				}
+				got, err := ev.EvaluateReport(path, 1)
+				if err != nil {
+					r.err = err
+					r.diffFields = []string{"error"}
+				} else if fields := compareDocs(got, want); len(fields) > 0 {
+					r.diffFields = fields
+					r.diff = lineDiff(MarshalJSON(got), MarshalJSON(want))
+				}
+				results[i] = r
+			}
+		}()
+	}
+	for i := range specs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return results
+}
+
+func TestCorpus(t *testing.T) {
+	dir := corpusDir(t)
+	specs, err := corpus.Specs(dir)
+	if err != nil || len(specs) == 0 {
+		t.Fatalf("listing corpus specs: %v (%d found)", err, len(specs))
+	}
+	known := readKnownDiffs(t)
+	detail := testing.Verbose() || os.Getenv("KEEL_CORPUS_DETAIL") != ""
+	for _, arch := range corpusArches {
+		start := time.Now()
+		results := runCorpus(t, dir, arch, specs)
+		agree := 0
+		fieldCount := map[string]int{}
+		var shown int
+		for _, r := range results {
+			key := arch + " " + r.spec
+			if r.err == nil && len(r.diffFields) == 0 {
+				agree++
+				if reason, ok := known[key]; ok {
+					t.Errorf("%s now agrees with rpmspec: remove it from %s (was: %s)", key, knownDiffsFile, reason)
+				}
+				continue
+			}
+			for _, f := range r.diffFields {
+				fieldCount[f]++
+			}
+			if _, ok := known[key]; !ok {
+				t.Errorf("%s differs from rpmspec (fields %v) and is not in %s", key, r.diffFields, knownDiffsFile)
+			}
+			if detail && shown < 40 {
+				shown++
+				if r.err != nil {
+					t.Logf("%s: error: %v", key, r.err)
+				} else {
+					t.Logf("%s: fields %v\n%s", key, r.diffFields, r.diff)
+				}
+			}
+		}
+		t.Logf("%s: %d/%d specs agree with rpmspec (%.2f%%) in %v", arch, agree, len(results),
+			100*float64(agree)/float64(len(results)), time.Since(start).Round(time.Millisecond))
+		if detail {
+			var fs []string
+			for f := range fieldCount {
+				fs = append(fs, f)
+			}
+			sort.Slice(fs, func(i, j int) bool { return fieldCount[fs[i]] > fieldCount[fs[j]] })
+			for _, f := range fs {
+				t.Logf("%s: %5d specs differ in %s", arch, fieldCount[f], f)
+			}
+		}
+	}
+}
+
+// BenchmarkCorpus evaluates the whole corpus (both arches, with_check 1 and
+// 0, as `keel spec parse` does) per iteration. If rpmspec is installed it
+// also times the reference script on a few specs and reports the per-spec
+// ratio.
+func BenchmarkCorpus(b *testing.B) {
+	dir := corpusDir(b)
+	specs, err := corpus.Specs(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	evs := map[string]*Evaluator{}
+	for _, arch := range corpusArches {
+		ev, err := NewEvaluator(Options{Arch: arch, MacroDir: filepath.Join(dir, "macros"), Defines: DistroDefines})
+		if err != nil {
+			b.Fatal(err)
+		}
+		evs[arch] = ev
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var wg sync.WaitGroup
+		next := make(chan [2]string)
+		for j := 0; j < runtime.GOMAXPROCS(0); j++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for job := range next {
+					_, _ = evs[job[0]].EvaluateReport(job[1], 1)
+				}
+			}()
+		}
+		for _, arch := range corpusArches {
+			for _, s := range specs {
+				next <- [2]string{arch, s}
+			}
+		}
+		close(next)
+		wg.Wait()
+	}
+	b.StopTimer()
+	perSpec := b.Elapsed() / time.Duration(b.N*len(specs)*len(corpusArches))
+	b.ReportMetric(float64(perSpec.Microseconds()), "µs/spec")
+
+	oracle := filepath.Join(filepath.Dir(dir), "oracle.sh")
+	if _, err := exec.LookPath("rpmspec"); err != nil {
+		b.Logf("rpmspec not installed: skipping the rpmspec comparison")
+		return
+	}
+	if _, err := os.Stat(oracle); err != nil {
+		b.Logf("%s not found: skipping the rpmspec comparison", oracle)
+		return
+	}
+	sample := specs[:0:0]
+	for i := 0; i < len(specs) && len(sample) < 5; i += len(specs) / 5 {
+		sample = append(sample, specs[i])
+	}
+	start := time.Now()
+	for _, s := range sample {
+		cmd := exec.Command(oracle, "--arch", "x86_64", "--macro-dir", filepath.Join(dir, "macros"), s)
+		cmd.Stdout, cmd.Stderr = nil, nil
+		_ = cmd.Run()
+	}
+	rpmPer := time.Since(start) / time.Duration(len(sample))
+	b.ReportMetric(float64(rpmPer.Microseconds()), "µs/spec-rpmspec")
+	b.ReportMetric(float64(rpmPer)/float64(perSpec), "x-faster")
+	b.Logf("keel %v/spec (2 arches, parallel), rpmspec %v/spec (sequential, 5 sample specs): %.0fx", perSpec, rpmPer, float64(rpmPer)/float64(perSpec))
+}

@@ -1,0 +1,304 @@
+package spec
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/keel-build/keel/tools/spec/internal/macro"
+	"github.com/keel-build/keel/tools/spec/internal/rpmdata"
+)
+
+// DistroDefines are the macros Azure Linux's toolkit defines on every spec
+// query (rpm.DefaultDistroDefines): they make %{?dist} and %{azl} work.
+var DistroDefines = []string{"dist .azl3", "azl 3"}
+
+// Options configure an Evaluator.
+type Options struct {
+	// Arch is the target architecture (rpm --target), e.g. "x86_64".
+	Arch string
+	// MacroDir is a distro macro tree laid out as azl/{macros,rpmrc},
+	// macros.d/macros.*, lua/ (the corpus's macros/ directory).
+	MacroDir string
+	// Defines are "NAME VALUE" definitions applied after the macro files,
+	// in order, like rpm's -D (e.g. DistroDefines).
+	Defines []string
+}
+
+// Evaluator evaluates spec files for one target. It reads the macro files
+// once; Evaluate is safe for concurrent use.
+type Evaluator struct {
+	opts  Options
+	rc    rpmrc
+	files []macroFile // in load order
+
+	mu   sync.Mutex
+	free []*worker
+}
+
+type macroFile struct {
+	name string
+	data string
+}
+
+// worker is a loaded macro context plus the directory its %(...) commands
+// run in; each goroutine uses its own.
+type worker struct {
+	base *macro.Engine
+	dir  string
+}
+
+// NewEvaluator loads rpm's data, the macro tree and the defines.
+func NewEvaluator(opts Options) (*Evaluator, error) {
+	if opts.Arch == "" {
+		return nil, fmt.Errorf("no target arch given")
+	}
+	ev := &Evaluator{opts: opts}
+	emb := func(name string) (macroFile, error) {
+		b, err := rpmdata.Read(name)
+		if err != nil {
+			return macroFile{}, fmt.Errorf("reading embedded rpm file %s: %w", name, err)
+		}
+		return macroFile{"/usr/lib/rpm/" + name, string(b)}, nil
+	}
+	disk := func(path string) (macroFile, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return macroFile{}, fmt.Errorf("reading macro file: %w", err)
+		}
+		return macroFile{path, string(b)}, nil
+	}
+	// The macro path of rpm built --with-vendor=azl (see the package doc).
+	f, err := emb("macros")
+	if err != nil {
+		return nil, err
+	}
+	ev.files = append(ev.files, f)
+	if opts.MacroDir != "" {
+		if _, err := os.Stat(filepath.Join(opts.MacroDir, "azl", "macros")); err != nil {
+			return nil, fmt.Errorf("checking macro dir %s: %w", opts.MacroDir, err)
+		}
+		matches, err := filepath.Glob(filepath.Join(opts.MacroDir, "macros.d", "macros.*"))
+		if err != nil {
+			return nil, fmt.Errorf("listing %s/macros.d: %w", opts.MacroDir, err)
+		}
+		sort.Strings(matches)
+		for _, m := range matches {
+			f, err := disk(m)
+			if err != nil {
+				return nil, err
+			}
+			ev.files = append(ev.files, f)
+		}
+	}
+	if f, err := emb("platform/" + opts.Arch + "-linux/macros"); err == nil {
+		ev.files = append(ev.files, f)
+	} else {
+		return nil, fmt.Errorf("unsupported target arch %q (no platform macros)", opts.Arch)
+	}
+	for _, a := range rpmdata.FileAttrs() {
+		f, err := emb(a)
+		if err != nil {
+			return nil, err
+		}
+		ev.files = append(ev.files, f)
+	}
+	if opts.MacroDir != "" {
+		f, err := disk(filepath.Join(opts.MacroDir, "azl", "macros"))
+		if err != nil {
+			return nil, err
+		}
+		ev.files = append(ev.files, f)
+	}
+	if f, err = emb("azl3-host.macros"); err != nil {
+		return nil, err
+	}
+	ev.files = append(ev.files, f)
+
+	// rpmrc: rpm's, then the vendor's (which includes rpm's again).
+	rc, err := rpmdata.Read("rpmrc")
+	if err != nil {
+		return nil, fmt.Errorf("reading embedded rpmrc: %w", err)
+	}
+	include := func(p string) (string, error) {
+		if p == "/usr/lib/rpm/rpmrc" {
+			return string(rc), nil
+		}
+		b, err := os.ReadFile(p)
+		return string(b), err
+	}
+	if err := ev.rc.read("/usr/lib/rpm/rpmrc", string(rc), include); err != nil {
+		return nil, err
+	}
+	if opts.MacroDir != "" {
+		p := filepath.Join(opts.MacroDir, "azl", "rpmrc")
+		if b, err := os.ReadFile(p); err == nil {
+			if err := ev.rc.read(p, string(b), include); err != nil {
+				return nil, err
+			}
+		}
+	}
+	w, err := ev.newWorker()
+	if err != nil {
+		return nil, err
+	}
+	ev.free = append(ev.free, w)
+	return ev, nil
+}
+
+// perlShim answers the `perl -V:...` probes specs make with Azure Linux
+// 3.0's perl values (as the reference output pins them) and runs the real
+// perl otherwise. Bash allows '/' in function names, which covers
+// %{__perl} (/usr/bin/perl).
+const perlShim = `__keel_perl() {
+  case "$*" in
+    -V:version) echo "version='5.38.2';"; return 0;;
+    -V:installvendorarch) echo "installvendorarch='/usr/lib/perl5/vendor_perl';"; return 0;;
+    -V:installvendorlib) echo "installvendorlib='/usr/share/perl5/vendor_perl';"; return 0;;
+    -V:installarchlib) echo "installarchlib='/usr/lib/perl5';"; return 0;;
+    -V:installprivlib) echo "installprivlib='/usr/share/perl5';"; return 0;;
+    '-MConfig -e print $Config{version}') printf '5.38.2'; return 0;;
+  esac
+  command perl "$@"
+}
+perl() { __keel_perl "$@"; }
+/usr/bin/perl() { __keel_perl "$@"; }
+`
+
+func (ev *Evaluator) newWorker() (*worker, error) {
+	w := &worker{}
+	opts := macro.Options{}
+	if ev.opts.MacroDir != "" {
+		opts.LuaPath = []string{filepath.Join(ev.opts.MacroDir, "lua")}
+	}
+	opts.Shell = func(cmd string) (string, error) {
+		return macro.DefaultShell(w.dir, macro.DefaultMaxOutput)(perlShim + cmd)
+	}
+	e := macro.New(opts)
+	target := ev.opts.Arch
+	// rpmRebuildTargetVars runs before the macro files are read ...
+	pushTarget := func() {
+		e.Push("_target", "", target+"-linux", macro.LevelRPMRC)
+		e.Push("_target_cpu", "", target, macro.LevelRPMRC)
+		e.Push("_target_os", "", "linux", macro.LevelRPMRC)
+	}
+	pushTarget()
+	for _, f := range ev.files {
+		if err := e.LoadReader(f.name, strings.NewReader(f.data), macro.LevelMacroFiles); err != nil {
+			return nil, err
+		}
+	}
+	// ... and again after them, with the rpmrc optflags.
+	for _, n := range []string{"_target", "_target_cpu", "_target_os"} {
+		e.Pop(n)
+	}
+	pushTarget()
+	if of, ok := ev.rc.optflags[target]; ok {
+		e.Pop("optflags")
+		e.Push("optflags", "", of, macro.LevelRPMRC)
+	}
+	for _, d := range ev.opts.Defines {
+		if err := e.Define(d, macro.LevelCmdline); err != nil {
+			return nil, fmt.Errorf("defining %q: %w", d, err)
+		}
+	}
+	w.base = e
+	return w, nil
+}
+
+func (ev *Evaluator) getWorker() (*worker, error) {
+	ev.mu.Lock()
+	if n := len(ev.free); n > 0 {
+		w := ev.free[n-1]
+		ev.free = ev.free[:n-1]
+		ev.mu.Unlock()
+		return w, nil
+	}
+	ev.mu.Unlock()
+	return ev.newWorker()
+}
+
+func (ev *Evaluator) putWorker(w *worker) {
+	ev.mu.Lock()
+	ev.free = append(ev.free, w)
+	ev.mu.Unlock()
+}
+
+// Arch returns the target architecture.
+func (ev *Evaluator) Arch() string { return ev.opts.Arch }
+
+var checkRE = regexp.MustCompile(`(?m)^\s*%check`)
+
+// Evaluate parses the spec file at path with %with_check set to withCheck
+// (0 or 1) and %_sourcedir to the spec's directory.
+func (ev *Evaluator) Evaluate(path string, withCheck int) (*Spec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading spec: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %s: %w", path, err)
+	}
+	dir := filepath.Dir(abs)
+	w, err := ev.getWorker()
+	if err != nil {
+		return nil, err
+	}
+	defer ev.putWorker(w)
+	w.dir = dir
+	eng := w.base.Clone()
+	if err := eng.Define("_sourcedir "+dir, macro.LevelCmdline); err != nil {
+		return nil, err
+	}
+	if err := eng.Define(fmt.Sprintf("with_check %d", withCheck), macro.LevelCmdline); err != nil {
+		return nil, err
+	}
+	return ev.evaluate(eng, path, abs, data)
+}
+
+func (ev *Evaluator) evaluate(eng *macro.Engine, path, abs string, data []byte) (*Spec, error) {
+	p := &parser{reader: newReader(eng, abs, data), eng: eng, path: path, spec: &Spec{Path: path}}
+	p.reader.fileName = path
+	err := p.run()
+	if _, ok := err.(restartError); ok {
+		// BuildArch in the main package: rpm closes the spec and parses it
+		// again once per compatible arch with %_target_cpu set to it,
+		// keeping the macros the first pass defined; the first result wins.
+		for len(p.files) > 0 {
+			p.files = p.files[:len(p.files)-1]
+			eng.Pop("__file_name")
+		}
+		var arch string
+		for _, a := range p.baNames {
+			if a == "noarch" || ev.rc.canBuild(ev.opts.Arch, a) {
+				arch = a
+				break
+			}
+		}
+		if arch == "" {
+			return nil, &Error{File: path, Msg: "no compatible architectures found for build"}
+		}
+		eng.Push("_target_cpu", "", arch, macro.LevelRPMRC)
+		p = &parser{reader: newReader(eng, abs, data), eng: eng, path: path, spec: &Spec{Path: path}, recursing: true}
+		p.reader.fileName = path
+		err = p.run()
+	}
+	if err != nil {
+		if e, ok := err.(*Error); ok {
+			if e.File == abs {
+				e.File = path
+			}
+			return nil, e
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	s := p.spec
+	s.Parsed = p.parsed.String()
+	s.HasCheck = checkRE.MatchString(s.Parsed)
+	return s, nil
+}
