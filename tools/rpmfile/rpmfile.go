@@ -179,12 +179,12 @@ func copyHeader(w *bytes.Buffer, r io.Reader, pad bool) error {
 	if nindex < 1 || nindex*16 > maxHeader || dsize > maxHeader {
 		return fmt.Errorf("header of %d entries and %d bytes is out of bounds", nindex, dsize)
 	}
-	index := make([]byte, nindex*16)
-	if _, err := io.ReadFull(r, index); err != nil {
+	index, err := readN(r, nindex*16)
+	if err != nil {
 		return err
 	}
-	store := make([]byte, dsize)
-	if _, err := io.ReadFull(r, store); err != nil {
+	store, err := readN(r, dsize)
+	if err != nil {
 		return err
 	}
 	for i := int64(0); i < nindex; i++ {
@@ -235,4 +235,17 @@ func copyHeader(w *bytes.Buffer, r io.Reader, pad bool) error {
 		}
 	}
 	return nil
+}
+
+// readN reads exactly n bytes, growing the buffer as data arrives so that a
+// corrupt size in a short file costs no large allocation.
+func readN(r io.Reader, n int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, n))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) < n {
+		return nil, io.ErrUnexpectedEOF
+	}
+	return b, nil
 }

@@ -169,6 +169,8 @@ perl() { __keel_perl "$@"; }
 /usr/bin/perl() { __keel_perl "$@"; }
 `
 
+var shellHook = func(string) {}
+
 func (ev *Evaluator) newWorker() (*worker, error) {
 	w := &worker{}
 	opts := macro.Options{}
@@ -176,6 +178,7 @@ func (ev *Evaluator) newWorker() (*worker, error) {
 		opts.LuaPath = []string{filepath.Join(ev.opts.MacroDir, "lua")}
 	}
 	opts.Shell = func(cmd string) (string, error) {
+		shellHook(cmd)
 		return macro.DefaultShell(w.dir, macro.DefaultMaxOutput)(perlShim + cmd)
 	}
 	e := macro.New(opts)

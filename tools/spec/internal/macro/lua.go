@@ -15,11 +15,9 @@ package macro
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -687,15 +685,3 @@ func (mb *mbuf) luaCallFunction(name string, args []any) (string, *Error) {
 	}
 	return luaToString(L, r), nil
 }
-
-// sortedKeys is used by tests and %dump.
-func sortedKeys(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
-
-var _ = fmt.Sprintf

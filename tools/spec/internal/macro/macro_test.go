@@ -51,3 +51,58 @@ func TestRPMCases(t *testing.T) {
 		}
 	}
 }
+
+func TestCloneIsIndependent(t *testing.T) {
+	base := New(Options{})
+	for i := 0; i < 100; i++ { // enough to make Clone freeze the table
+		base.Push("m"+strings.Repeat("x", i), "", "v", LevelMacroFiles)
+	}
+	base.Push("shared", "", "base", LevelMacroFiles)
+	a, b := base.Clone(), base.Clone()
+	if err := a.Define("shared a", LevelSpec); err != nil {
+		t.Fatal(err)
+	}
+	b.Pop("shared")
+	for _, c := range []struct {
+		e    *Engine
+		want string
+	}{{base, "base"}, {a, "a"}, {b, "%shared"}} {
+		if got, err := c.e.Expand("%shared"); err != nil || got != c.want {
+			t.Errorf("Expand(%%shared) = %q, %v; want %q", got, err, c.want)
+		}
+	}
+	a.Pop("shared")
+	if got, _ := a.Expand("%shared"); got != "base" {
+		t.Errorf("after Pop in clone: %q, want base", got)
+	}
+}
+
+func TestExpandArgsAndEval(t *testing.T) {
+	e := New(Options{})
+	if err := e.Define("f(a) [%{-a}|%*]", LevelSpec); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.ExpandArgs("f", []string{"-a", "%x", "y"}); err != nil || got != "[-a|%x y]" {
+		t.Errorf("ExpandArgs = %q, %v", got, err)
+	}
+	if _, err := e.ExpandArgs("nosuch", nil); err == nil {
+		t.Error("ExpandArgs of an undefined macro did not fail")
+	}
+	for _, c := range []struct {
+		expr string
+		want bool
+		fail bool
+	}{
+		{"1", true, false}, {"0", false, false}, {`"%{?nosuch}" == ""`, true, false},
+		{"%{?nosuch}0", false, false}, {`v"1.2" >= v"1.10"`, false, false}, {"a", false, true},
+		{`1 == "1"`, false, true},
+	} {
+		got, err := e.EvalBool(c.expr)
+		if (err != nil) != c.fail || got != c.want {
+			t.Errorf("EvalBool(%q) = %v, %v; want %v (fail %v)", c.expr, got, err, c.want, c.fail)
+		}
+	}
+	if got, err := e.EvalExpr(`v"2:1.0-3"`); err != nil || got != "2:1.0-3" {
+		t.Errorf("EvalExpr = %q, %v", got, err)
+	}
+}
