@@ -58,13 +58,11 @@ func tokenize(s string) []string {
 			cur.Reset()
 		}
 	}
-	depth := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '(' && cur.Len() == 0:
 			toks = append(toks, "(")
-			depth++
 		case c == '(':
 			// A parenthesis inside a name, as in "perl(Foo::Bar)": keep the
 			// name whole up to its matching ')'.
@@ -83,7 +81,6 @@ func tokenize(s string) []string {
 		case c == ')':
 			flush()
 			toks = append(toks, ")")
-			depth--
 		case c == ' ' || c == '\t':
 			flush()
 		default:

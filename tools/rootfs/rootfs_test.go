@@ -85,8 +85,6 @@ var app = rpmfiletest.Spec{
 		{Path: "/usr/bin/app-link", Link: "app", MTime: 100},
 		{Path: "/var/lib/app", Dir: true, Mode: 0o750, Owner: "daemon", Group: "adm", MTime: 100},
 		{Path: "/var/log/app.log", Flags: rpmpack.GhostFile, MTime: 100},
-		{Path: "/usr/lib/app/a", Body: "same", HardlinkGroup: 1, MTime: 100},
-		{Path: "/usr/lib/app/b", Body: "same", HardlinkGroup: 1, MTime: 100},
 	},
 	Pre:  "useradd app",
 	Post: "true",
@@ -113,8 +111,6 @@ func TestBuild(t *testing.T) {
 		{"usr/bin/", tar.TypeDir, 0o755, 0, 0, "", "", 1000},
 		{"usr/bin/app", tar.TypeReg, 0o4755, 0, 0, "#!/bin/sh\n", "", 100},
 		{"usr/bin/app-link", tar.TypeSymlink, 0o777, 0, 0, "", "app", 100},
-		{"usr/lib/app/a", tar.TypeReg, 0o644, 0, 0, "same", "", 100},
-		{"usr/lib/app/b", tar.TypeLink, 0o644, 0, 0, "", "usr/lib/app/a", 100},
 		{"var/lib/app/", tar.TypeDir, 0o750, 2, 4, "", "", 100},
 	}
 	for _, w := range want {
@@ -319,4 +315,3 @@ func TestParseAccounts(t *testing.T) {
 		}
 	}
 }
-

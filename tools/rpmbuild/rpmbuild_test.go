@@ -20,7 +20,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/keel-build/keel/tools/buildroot"
 	"github.com/keel-build/keel/tools/buildroot/buildroottest"
 	"github.com/keel-build/keel/tools/sandbox"
 )
@@ -108,10 +110,17 @@ func sameDigests(t *testing.T, what string, a, b map[string]string) {
 
 func TestBuildIsReproducible(t *testing.T) {
 	root := needSandbox(t)
+	// The second build uses the root unpacked in a directory (an overlay
+	// lower layer) instead of the tarball: same bytes either way.
+	dirRoot := filepath.Join(t.TempDir(), "root")
+	if err := buildroot.Unpack(root, dirRoot); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { buildroot.RemoveAll(dirRoot) })
 	var sums []map[string]string
-	for i := range 2 {
+	for i, r := range []string{root, dirRoot} {
 		out := filepath.Join(t.TempDir(), "out")
-		o := helloOptions(root, out)
+		o := helloOptions(r, out)
 		o.TmpDir = t.TempDir() // a different work path each time
 		o.Log = filepath.Join(t.TempDir(), "build.log")
 		res, err := Build(context.Background(), o)
@@ -145,7 +154,12 @@ func TestBuildAsOtherUser(t *testing.T) {
 	}
 
 	// Everything the other user touches lives in a directory it owns.
-	home := t.TempDir()
+	// (t.TempDir's parent is private to root.)
+	home, err := os.MkdirTemp("", "keel-rpmbuild-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(home) })
 	os.Chmod(home, 0o755)
 	priv := filepath.Join(home, "u")
 	os.Mkdir(priv, 0o755)
@@ -329,4 +343,33 @@ func TestLastLines(t *testing.T) {
 		t.Errorf("tail kept %d bytes", b.Len())
 	}
 	io.WriteString(tl, "")
+}
+
+// BenchmarkBuildHello measures one hello build from the root tarball (which
+// is unpacked per build) and from an unpacked directory (overlay).
+func BenchmarkBuildHello(b *testing.B) {
+	src := os.Getenv("KEEL_TEST_BUILDROOT")
+	if src == "" {
+		b.Skip("set KEEL_TEST_BUILDROOT to a root tarball")
+	}
+	dirRoot := filepath.Join(b.TempDir(), "root")
+	if err := buildroot.Unpack(src, dirRoot); err != nil {
+		b.Fatal(err)
+	}
+	defer buildroot.RemoveAll(dirRoot)
+	for _, bc := range []struct{ name, root string }{{"tarball", src}, {"directory", dirRoot}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var prep, sb time.Duration
+			for b.Loop() {
+				res, err := Build(context.Background(), helloOptions(bc.root, filepath.Join(b.TempDir(), "out")))
+				if err != nil {
+					b.Fatal(err)
+				}
+				prep += res.Prepare
+				sb += res.Sandbox
+			}
+			b.ReportMetric(float64(prep.Milliseconds())/float64(b.N), "prepare-ms/op")
+			b.ReportMetric(float64(sb.Milliseconds())/float64(b.N), "sandbox-ms/op")
+		})
+	}
 }

@@ -12,29 +12,29 @@ type Sense uint32
 
 // The rpmsenseFlags bits Keel uses (rpm's include/rpm/rpmds.h).
 const (
-	SenseLess         Sense = 1 << 1
-	SenseGreater      Sense = 1 << 2
-	SenseEqual        Sense = 1 << 3
-	SensePosttrans    Sense = 1 << 5
-	SensePrereq       Sense = 1 << 6
-	SensePretrans     Sense = 1 << 7
-	SenseInterp       Sense = 1 << 8
-	SenseScriptPre    Sense = 1 << 9
-	SenseScriptPost   Sense = 1 << 10
-	SenseScriptPreun  Sense = 1 << 11
-	SenseScriptPostun Sense = 1 << 12
-	SenseScriptVerify Sense = 1 << 13
-	SenseFindRequires Sense = 1 << 14
-	SenseFindProvides Sense = 1 << 15
-	SenseTriggerIn    Sense = 1 << 16
-	SenseTriggerUn    Sense = 1 << 17
+	SenseLess          Sense = 1 << 1
+	SenseGreater       Sense = 1 << 2
+	SenseEqual         Sense = 1 << 3
+	SensePosttrans     Sense = 1 << 5
+	SensePrereq        Sense = 1 << 6
+	SensePretrans      Sense = 1 << 7
+	SenseInterp        Sense = 1 << 8
+	SenseScriptPre     Sense = 1 << 9
+	SenseScriptPost    Sense = 1 << 10
+	SenseScriptPreun   Sense = 1 << 11
+	SenseScriptPostun  Sense = 1 << 12
+	SenseScriptVerify  Sense = 1 << 13
+	SenseFindRequires  Sense = 1 << 14
+	SenseFindProvides  Sense = 1 << 15
+	SenseTriggerIn     Sense = 1 << 16
+	SenseTriggerUn     Sense = 1 << 17
 	SenseTriggerPostun Sense = 1 << 18
-	SenseMissingOK    Sense = 1 << 19
-	SenseRPMLib       Sense = 1 << 24
-	SenseTriggerPrein Sense = 1 << 25
-	SenseKeyring      Sense = 1 << 26
-	SenseConfig       Sense = 1 << 28
-	SenseMeta         Sense = 1 << 29
+	SenseMissingOK     Sense = 1 << 19
+	SenseRPMLib        Sense = 1 << 24
+	SenseTriggerPrein  Sense = 1 << 25
+	SenseKeyring       Sense = 1 << 26
+	SenseConfig        Sense = 1 << 28
+	SenseMeta          Sense = 1 << 29
 
 	senseMask       = SenseLess | SenseGreater | SenseEqual
 	allRequiresMask = SenseInterp | SenseScriptPre | SenseScriptPost | SenseScriptPreun |
@@ -197,7 +197,9 @@ func parseSenseOp(s string) Sense {
 	return 0
 }
 
-func isDepSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' }
+func isDepSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
 
 // skipWhite skips blanks and commas (rpm's SKIPWHITE in parseReqs.c).
 func skipWhite(s string, i int) int {

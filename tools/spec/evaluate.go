@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -38,6 +37,39 @@ type Evaluator struct {
 
 	mu   sync.Mutex
 	free []*worker
+
+	shellMu    sync.Mutex
+	shellCache map[[2]string]*shellResult
+}
+
+type shellResult struct {
+	once sync.Once
+	out  string
+	err  error
+}
+
+// shell runs a %(...) command in dir (bash, controlled environment, with
+// the perl answers pinned). Results are remembered per (dir, command) for
+// the Evaluator's lifetime: specs run the same probes over and over (e.g.
+// %{_make_output_sync} runs make --version for every %make_build), and in
+// the controlled environment a command's output does not depend on which
+// spec asks.
+func (ev *Evaluator) shell(dir, cmd string) (string, error) {
+	key := [2]string{dir, cmd}
+	ev.shellMu.Lock()
+	if ev.shellCache == nil {
+		ev.shellCache = map[[2]string]*shellResult{}
+	}
+	r, ok := ev.shellCache[key]
+	if !ok {
+		r = &shellResult{}
+		ev.shellCache[key] = r
+	}
+	ev.shellMu.Unlock()
+	r.once.Do(func() {
+		r.out, r.err = macro.DefaultShell(dir, macro.DefaultMaxOutput)(perlShim + cmd)
+	})
+	return r.out, r.err
 }
 
 type macroFile struct {
@@ -179,7 +211,7 @@ func (ev *Evaluator) newWorker() (*worker, error) {
 	}
 	opts.Shell = func(cmd string) (string, error) {
 		shellHook(cmd)
-		return macro.DefaultShell(w.dir, macro.DefaultMaxOutput)(perlShim + cmd)
+		return ev.shell(w.dir, cmd)
 	}
 	e := macro.New(opts)
 	target := ev.opts.Arch
@@ -234,7 +266,24 @@ func (ev *Evaluator) putWorker(w *worker) {
 // Arch returns the target architecture.
 func (ev *Evaluator) Arch() string { return ev.opts.Arch }
 
-var checkRE = regexp.MustCompile(`(?m)^\s*%check`)
+// hasCheckLine reports a line whose first non-blank text is "%check":
+// the Azure Linux toolkit's test (?m)^\s*%check on the evaluated text.
+func hasCheckLine(text string) bool {
+	for len(text) > 0 {
+		i := strings.IndexByte(text, '\n')
+		line := text
+		if i >= 0 {
+			line, text = text[:i], text[i+1:]
+		} else {
+			text = ""
+		}
+		line = strings.TrimLeft(line, " \t\r\f\v\x1c\x1d\x1e\x1f")
+		if strings.HasPrefix(line, "%check") {
+			return true
+		}
+	}
+	return false
+}
 
 // Evaluate parses the spec file at path with %with_check set to withCheck
 // (0 or 1) and %_sourcedir to the spec's directory.
@@ -264,9 +313,15 @@ func (ev *Evaluator) Evaluate(path string, withCheck int) (*Spec, error) {
 	return ev.evaluate(eng, path, abs, data)
 }
 
-func (ev *Evaluator) evaluate(eng *macro.Engine, path, abs string, data []byte) (*Spec, error) {
-	p := &parser{reader: newReader(eng, abs, data), eng: eng, path: path, spec: &Spec{Path: path}}
+func newParser(eng *macro.Engine, path, abs string, data []byte, recursing bool) *parser {
+	p := &parser{reader: newReader(eng, abs, data), eng: eng, path: path, spec: &Spec{Path: path}, recursing: recursing}
 	p.reader.fileName = path
+	p.reader.beforeExpand = p.luaSync
+	return p
+}
+
+func (ev *Evaluator) evaluate(eng *macro.Engine, path, abs string, data []byte) (*Spec, error) {
+	p := newParser(eng, path, abs, data, false)
 	err := p.run()
 	if _, ok := err.(restartError); ok {
 		// BuildArch in the main package: rpm closes the spec and parses it
@@ -287,8 +342,7 @@ func (ev *Evaluator) evaluate(eng *macro.Engine, path, abs string, data []byte) 
 			return nil, &Error{File: path, Msg: "no compatible architectures found for build"}
 		}
 		eng.Push("_target_cpu", "", arch, macro.LevelRPMRC)
-		p = &parser{reader: newReader(eng, abs, data), eng: eng, path: path, spec: &Spec{Path: path}, recursing: true}
-		p.reader.fileName = path
+		p = newParser(eng, path, abs, data, true)
 		err = p.run()
 	}
 	if err != nil {
@@ -302,6 +356,6 @@ func (ev *Evaluator) evaluate(eng *macro.Engine, path, abs string, data []byte) 
 	}
 	s := p.spec
 	s.Parsed = p.parsed.String()
-	s.HasCheck = checkRE.MatchString(s.Parsed)
+	s.HasCheck = hasCheckLine(s.Parsed)
 	return s, nil
 }

@@ -16,7 +16,7 @@ type Spec struct {
 	BuildArchs, ExclusiveArch, ExcludeArch, ExclusiveOS, ExcludeOS []string
 
 	// Sources and Patches in spec order, numbered as rpm numbers them.
-	Sources, Patches []Source
+	Sources, Patches  []Source
 	NoSource, NoPatch []uint32 // in rpm's header order
 
 	BuildRequires  DepSet
@@ -56,7 +56,7 @@ type Package struct {
 	Summary, License string
 	HasDescription   bool
 
-	Requires, Provides, Conflicts, Obsoletes         DepSet
+	Requires, Provides, Conflicts, Obsoletes           DepSet
 	Recommends, Suggests, Supplements, Enhances, Order DepSet
 }
 

@@ -107,6 +107,7 @@ type parser struct {
 	baNames    []string
 	prepSeen   bool
 	restrict   map[string][]string
+	lua        specLua
 }
 
 type srcEntry struct {
@@ -126,9 +127,6 @@ func (p *parser) run() error {
 	p.eng.Push("_docdir", "", "%{_defaultdocdir}", macro.LevelSpec)
 	p.eng.Push("_licensedir", "", "%{_defaultlicensedir}", macro.LevelSpec)
 	p.autoSource, p.autoPatch = -1, -1
-	if err := p.luaInit(); err != nil {
-		return &Error{File: p.path, Msg: err.Error()}
-	}
 	p.restrict = map[string][]string{}
 	next := partPreamble
 	initial := true
@@ -531,9 +529,7 @@ func (p *parser) addSource(value string, patch bool, tag string, numbered bool, 
 	n := strconv.FormatUint(uint64(num), 10)
 	p.eng.Push(up+n, "", path, macro.LevelSpec)
 	p.eng.Push(up+"URL"+n, "", value, macro.LevelSpec)
-	if err := p.luaAddSource(path, num, patch); err != nil {
-		return p.errorf("%v", err)
-	}
+	p.luaAddSource(path, num, patch)
 	return nil
 }
 
@@ -573,14 +569,15 @@ func expandNumeric(s string) int64 {
 	return n
 }
 
+// parseUnsignedNum is rpm's: optional leading space, then only digits.
 func parseUnsignedNum(s string) (uint32, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, fmt.Errorf("empty number")
+	s = strings.TrimLeft(s, " \t\n\r\f\v")
+	if s == "" || !isDigit(s[0]) {
+		return 0, fmt.Errorf("not a number: %q", s)
 	}
 	n, err := strconv.ParseUint(s, 10, 32)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("not a number: %q", s)
 	}
 	return uint32(n), nil
 }

@@ -446,18 +446,21 @@ func (p *parser) handleTag(ps *pkgState, tag tagKind, macroName, lang string) er
 			return err
 		}
 	case tagNoSource, tagNoPatch:
+		// parseNoSource hands parseUnsignedNum the rest of the field from
+		// each token on, and that rejects trailing text: in rpm 4.18 only
+		// a single number (or the last of a list) parses.
 		patch := tag == tagNoPatch
-		for _, w := range strings.FieldsFunc(field, func(c rune) bool { return c == ',' || c < 0x80 && isSpace(byte(c)) }) {
-			n, err := parseUnsignedNum(w)
+		kind := "source"
+		if patch {
+			kind = "patch"
+		}
+		for i := skipWhite(field, 0); i < len(field); i = skipWhite(field, skipNonWhite(field, i)) {
+			n, err := parseUnsignedNum(field[i:])
 			if err != nil {
-				return p.errorf("bad number: %s", w)
+				return p.errorf("bad number: %s", field[i:])
 			}
 			s := p.findSource(n, patch)
 			if s == nil {
-				kind := "source"
-				if patch {
-					kind = "patch"
-				}
 				return p.errorf("bad no%s number: %d", kind, n)
 			}
 			s.no = true

@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/keel-build/keel/tools/spec/internal/macro"
@@ -125,6 +126,8 @@ type reader struct {
 	stack    []*readLevel
 	parsed   strings.Builder
 	readFile func(string) ([]byte, error)
+	// beforeExpand runs before each expansion of text containing '%'.
+	beforeExpand func() error
 }
 
 func newReader(eng *macro.Engine, path string, data []byte) *reader {
@@ -263,7 +266,15 @@ func (r *reader) expandBuf(buf string) (string, error) {
 	} else if !r.top().reading {
 		return buf, nil
 	}
-	r.eng.Push("__file_lineno", "", fmt.Sprint(r.lineNum), macro.LevelSpec)
+	if strings.IndexByte(buf, '%') < 0 {
+		return buf, nil
+	}
+	if r.beforeExpand != nil {
+		if err := r.beforeExpand(); err != nil {
+			return "", r.errorf("%v", err)
+		}
+	}
+	r.eng.Push("__file_lineno", "", strconv.Itoa(r.lineNum), macro.LevelSpec)
 	out, err := r.eng.Expand(buf)
 	r.eng.Pop("__file_lineno")
 	if err != nil {

@@ -68,7 +68,7 @@ func Report(s, nocheck *Spec, arch string) map[string]any {
 		pkgs = append(pkgs, map[string]any{
 			"name": p.Name, "epoch": epoch(p.Epoch), "version": p.Version, "release": p.Release,
 			"arch": p.Arch, "built": p.Built, "summary": opt(p.Summary, p.Summary != ""),
-			"license": opt(p.License, p.License != ""),
+			"license":  opt(p.License, p.License != ""),
 			"requires": deps(p.Requires, true), "provides": deps(p.Provides, false),
 			"conflicts": deps(p.Conflicts, false), "obsoletes": deps(p.Obsoletes, false),
 			"recommends": deps(p.Recommends, false), "suggests": deps(p.Suggests, false),

@@ -14,7 +14,7 @@ import (
 // does not need; this small reader is hand-written because no Go library
 // reads rpmrc.
 type rpmrc struct {
-	optflags  map[string]string
+	optflags    map[string]string
 	buildCompat map[string][]string
 }
 

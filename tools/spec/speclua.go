@@ -11,18 +11,47 @@ import (
 // reads them. They are set up through %{lua:} so that they live in the
 // spec's own Lua state.
 
-func (p *parser) luaInit() error {
-	_, err := p.eng.Expand("%{lua: sources = {}; patches = {}; source_nums = {}; patch_nums = {}}")
-	return err
+//
+// To keep Lua work small, additions are queued and sent in one %{lua:}
+// call before the next expansion that could run Lua (any text with '%').
+
+type luaSource struct {
+	path  string
+	num   uint32
+	patch bool
 }
 
-func (p *parser) luaAddSource(path string, num uint32, patch bool) error {
-	what, nums := "sources", "source_nums"
-	if patch {
-		what, nums = "patches", "patch_nums"
+type specLua struct {
+	inited  bool
+	pending []luaSource
+}
+
+func (p *parser) luaAddSource(path string, num uint32, patch bool) {
+	p.lua.pending = append(p.lua.pending, luaSource{path, num, patch})
+}
+
+// luaSync brings the Lua tables up to date; called before expansions.
+func (p *parser) luaSync() error {
+	if p.lua.inited && len(p.lua.pending) == 0 {
+		return nil
 	}
-	_, err := p.eng.Expand("%{lua: table.insert(" + what + ", " + luaQuote(path) + "); table.insert(" +
-		nums + ", " + strconv.FormatUint(uint64(num), 10) + ")}")
+	var b strings.Builder
+	b.WriteString("%{lua:")
+	if !p.lua.inited {
+		b.WriteString(" sources = {}; patches = {}; source_nums = {}; patch_nums = {};")
+		p.lua.inited = true
+	}
+	for _, s := range p.lua.pending {
+		what, nums := "sources", "source_nums"
+		if s.patch {
+			what, nums = "patches", "patch_nums"
+		}
+		b.WriteString(" table.insert(" + what + ", " + luaQuote(s.path) + "); table.insert(" +
+			nums + ", " + strconv.FormatUint(uint64(s.num), 10) + ");")
+	}
+	b.WriteString("}")
+	p.lua.pending = p.lua.pending[:0]
+	_, err := p.eng.Expand(b.String())
 	return err
 }
 

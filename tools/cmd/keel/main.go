@@ -32,6 +32,9 @@ func init() {
 		"help":          {"list the verbs", runHelp},
 		"rpmbuild":      {"build one package from its spec in a sandbox", runRpmbuild},
 		"buildroot":     {"make or unpack the pinned build root", runBuildroot},
+		"repo":          {"write RPM repository metadata (repodata) over RPMs", runRepo},
+		"rootfs":        {"resolve an install set and assemble a root file system tar", runRootfs},
+		"spec":          {"evaluate spec files as rpm does (spec parse)", runSpec},
 		sandboxInitVerb: {"(internal) init process of a build sandbox", runSandboxInit},
 	}
 }

@@ -2,8 +2,8 @@ package oci
 
 import (
 	"fmt"
-	"strings"
 	"os"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -42,4 +42,3 @@ func WriteTarball(path string, img v1.Image, tag string) error {
 		return nil
 	})
 }
-

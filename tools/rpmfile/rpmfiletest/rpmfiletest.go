@@ -1,7 +1,9 @@
 // Package rpmfiletest builds small RPM files for tests with
 // github.com/google/rpmpack, a pure Go RPM writer, so that tests of the image
-// stages need no rpmbuild. What rpmpack cannot express directly (file
-// capabilities, hard link sets) is written as raw header tags.
+// stages need no rpmbuild. File capabilities, which rpmpack has no field
+// for, are written as a raw header tag. Hard link sets cannot be made this
+// way (rpm wants the data once, on the last member of the set): tests use
+// the rpmbuild-made tools/rpmfile/testdata/hardlinks-1.0-1.noarch.rpm.
 package rpmfiletest
 
 import (
@@ -42,9 +44,6 @@ type File struct {
 	MTime uint32
 	Flags rpmpack.FileType // rpmpack.ConfigFile, GhostFile, DocFile, ...
 	Caps  string           // rpm's text form, e.g. "cap_net_raw=ep"
-	// HardlinkGroup: files of one package with the same non-zero group are
-	// recorded as one hard link set (same inode in the header).
-	HardlinkGroup int
 }
 
 // FileName is the conventional name of the package's file.
@@ -99,10 +98,8 @@ func (s Spec) Bytes() ([]byte, error) {
 	files := append([]File(nil), s.Files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	var caps []string
-	var inodes []int32
-	hasCaps, hasLinks := false, false
-	groupInode := map[int]int32{}
-	for i, f := range files {
+	hasCaps := false
+	for _, f := range files {
 		rf := rpmpack.RPMFile{Name: f.Path, Body: []byte(f.Body), Owner: f.Owner, Group: f.Group,
 			MTime: f.MTime, Type: f.Flags, Mode: f.Mode}
 		if rf.Owner == "" {
@@ -132,22 +129,9 @@ func (s Spec) Bytes() ([]byte, error) {
 		r.AddFile(rf)
 		caps = append(caps, f.Caps)
 		hasCaps = hasCaps || f.Caps != ""
-		ino := int32(i + 1)
-		if g := f.HardlinkGroup; g != 0 {
-			hasLinks = true
-			if first, ok := groupInode[g]; ok {
-				ino = first
-			} else {
-				groupInode[g] = ino
-			}
-		}
-		inodes = append(inodes, ino)
 	}
 	if hasCaps {
 		r.AddCustomTag(5010, rpmpack.EntryStringSlice(caps))
-	}
-	if hasLinks {
-		r.AddCustomTag(1096, rpmpack.EntryInt32(inodes))
 	}
 	for _, sc := range []struct {
 		body string

@@ -35,6 +35,9 @@ type Cmd struct {
 	Env   []string  // extra KEY=VALUE pairs
 	Stdin io.Reader // optional standard input
 	Dir   string    // working directory, if not the current one
+	// Stderr, if set, also receives the tool's standard error, for tools
+	// that report failures there but exit 0.
+	Stderr io.Writer
 }
 
 // Look reports an error naming the missing tool and its package.
@@ -67,6 +70,9 @@ func Run(ctx context.Context, c Cmd) ([]byte, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
+	if c.Stderr != nil {
+		cmd.Stderr = io.MultiWriter(&stderr, c.Stderr)
+	}
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if len(msg) > 2000 {

@@ -22,6 +22,7 @@ type Entry struct {
 	Data         string
 	Link         string
 	Major, Minor int64
+	Xattrs       map[string]string // extended attributes, as PAX SCHILY.xattr records
 }
 
 // WriteTar writes entries as a PAX tar in the test's temp folder and returns
@@ -39,6 +40,12 @@ func WriteTar(t testing.TB, entries []Entry) string {
 			Name: e.Name, Typeflag: e.Type, Mode: e.Mode, Uid: e.UID, Gid: e.GID,
 			Linkname: e.Link, Devmajor: e.Major, Devminor: e.Minor,
 			ModTime: Epoch.Add(-time.Hour), Format: tar.FormatPAX,
+		}
+		for k, v := range e.Xattrs {
+			if h.PAXRecords == nil {
+				h.PAXRecords = map[string]string{}
+			}
+			h.PAXRecords["SCHILY.xattr."+k] = v
 		}
 		if h.Typeflag == 0 {
 			h.Typeflag = tar.TypeReg
@@ -80,6 +87,7 @@ func SmallRootfs() []Entry {
 		{Name: "./usr/", Type: tar.TypeDir},
 		{Name: "./usr/bin/", Type: tar.TypeDir},
 		{Name: "./usr/bin/hello", Mode: 0o4755, Data: "#!/bin/sh\necho hello\n"},
+		{Name: "./usr/bin/ping", Mode: 0o755, Data: "ping\n", Xattrs: map[string]string{"security.capability": "\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"}},
 		{Name: "./usr/bin/hello2", Type: tar.TypeLink, Link: "./usr/bin/hello"},
 		{Name: "./bin", Type: tar.TypeSymlink, Link: "usr/bin"},
 		{Name: "./home/", Type: tar.TypeDir},
