@@ -17,7 +17,10 @@
 # A step runs again only when its key changes (e.g. the hash of
 # packages.txt). Each run enters the chroot in a private mount namespace with
 # the checkout's parent directory, the host's Go SDK and the shared directory
-# bind-mounted at their own paths (tools/bazel.d/enter.sh).
+# bind-mounted at their own paths. Provisioning steps mount what they need in
+# a private mount namespace (tools/bazel.d/enter.sh), so a failed step leaves
+# nothing mounted; the mounts Bazel runs with are made once and kept, because
+# the Bazel server stays in the chroot between commands.
 
 readonly BAZEL_VERSION=7.7.1
 readonly CACHE=${KEEL_CACHE:-/var/cache/keel}
@@ -275,10 +278,38 @@ provision() {
 
 # ------------------------------------------------------------------ run
 
-# mount_marker DIR: identifies DIR's inode. A Bazel server keeps the mount
-# namespace it started in; passing this as a startup option makes Bazel start
-# a new server when the checkout's parent is a new directory at the same path.
-mount_marker() { stat -c '%d:%i' "$1"; }
+# same_dir A B: whether A and B are the same directory (device and inode).
+same_dir() { [[ $(stat -c '%d:%i' "$1" 2>/dev/null) == "$(stat -c '%d:%i' "$2" 2>/dev/null)" ]]; }
+
+# bind DIR: bind-mounts the host's DIR at the same path in the chroot, unless
+# it already is (a directory deleted and made again is mounted afresh).
+bind() {
+  local dir=$1 target=$ROOT$1
+  if mountpoint -q "$target"; then
+    same_dir "$dir" "$target" && return 0
+    umount -l "$target"
+  fi
+  mkdir -p "$target"
+  mount --bind "$dir" "$target"
+}
+
+# mount_all DIR...: the mounts Bazel needs in the chroot, made once and kept
+# (the Bazel server keeps running in the chroot between commands): /proc,
+# /dev and /sys (as slaves, so that unmounting them never reaches the host's),
+# and each DIR at its own path. remove_tree unmounts them before deleting.
+mount_all() {
+  mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
+  local fs
+  for fs in dev sys; do
+    if ! mountpoint -q "$ROOT/$fs"; then
+      mount --rbind "/$fs" "$ROOT/$fs"
+      mount --make-rslave "$ROOT/$fs"
+    fi
+  done
+  local dir
+  for dir in "$@"; do bind "$dir"; done
+  cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+}
 
 offline_main() {
   all_done || provision
@@ -290,23 +321,27 @@ offline_main() {
   cwd=$PWD
   [[ $cwd == "$parent" || $cwd == "$parent"/* ]] || cwd=$WORKSPACE
 
+  local lock
+  exec {lock}>"$ENV_DIR/lock"
+  flock "$lock"
+  mount_all "$SHARED" "$goroot" "$parent"
+  exec {lock}>&-
+
   local env=(
     PATH="$goroot/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
     HOME=/root USER=root LANG=C.UTF-8 TERM="${TERM:-dumb}"
   )
-  local name
+  local name value
   for name in CI http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
     if [[ -n ${!name:-} ]]; then env+=("$name=${!name}"); fi
   done
   # The host's Go settings (its go env file included) apply to the Go tool
   # that gazelle's go_deps runs in the chroot.
+  local go_vars=(GOPROXY GONOPROXY GOPRIVATE GONOSUMDB GOSUMDB GOINSECURE GOFLAGS GOTOOLCHAIN)
   while IFS='=' read -r name value; do
     if [[ -n $value ]]; then env+=("$name=$value"); fi
-  done < <(go env GOPROXY GONOPROXY GOPRIVATE GONOSUMDB GOSUMDB GOINSECURE GOFLAGS GOTOOLCHAIN |
-    paste -d= <(printf '%s\n' GOPROXY GONOPROXY GOPRIVATE GONOSUMDB GOSUMDB GOINSECURE GOFLAGS GOTOOLCHAIN) -)
+  done < <(paste -d= <(printf '%s\n' "${go_vars[@]}") <(go env "${go_vars[@]}"))
 
-  exec unshare --mount --propagation private -- "$HERE/enter.sh" "$ROOT" \
-    --bind "$SHARED" --bind "$parent" --bind "$goroot" --bind /etc/resolv.conf -- \
-    /usr/bin/env -i "${env[@]}" /bin/sh -c 'cd "$1" && shift && exec bazel "$@"' sh "$cwd" \
-    "--host_jvm_args=-Dkeel.mounts=$(mount_marker "$parent")" "$@"
+  exec chroot "$ROOT" /usr/bin/env -i "${env[@]}" \
+    /bin/sh -c 'cd "$1" && shift && exec bazel "$@"' sh "$cwd" "$@"
 }

@@ -221,7 +221,7 @@ func TestMatchesCreaterepo(t *testing.T) {
 		t.Skip("createrepo_c is not installed (apt-get install createrepo-c)")
 	}
 	rpms := rpmfiletest.WriteAll(t, t.TempDir(), specs...)
-	rpms = append(rpms, "../rpmfile/testdata/hardlinks-1.0-1.noarch.rpm")
+	rpms = append(rpms, rpmfiletest.WriteHardlinks(t, t.TempDir()))
 	keel, _ := writeRepo(t, rpms)
 	ref := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(ref, "Packages"), 0o755); err != nil {

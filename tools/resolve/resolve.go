@@ -13,7 +13,8 @@
 // several packages could satisfy it: only one version of a name.arch is ever
 // installed, so packages whose name.arch is already in the set at another
 // version are out; then prefer the package whose name is the requirement's
-// name, then the highest EVR, then the lowest name, then the lowest arch.
+// name, then the highest EVR, then the lowest name, then x86_64/aarch64 over
+// noarch over other arches (i686), then the lowest arch.
 // For (a or b), the first alternative that can be satisfied is taken.
 // Conditional terms (if, unless) are decided once the rest of the closure is
 // complete, repeatedly until nothing changes. The solver is greedy and never
@@ -208,12 +209,28 @@ func (r *resolver) whatProvides(d rpmfile.Dep) []*rpmfile.Package {
 		if a.Name != b.Name {
 			return a.Name < b.Name
 		}
+		if ra, rb := archRank(a.Arch), archRank(b.Arch); ra != rb {
+			return ra < rb
+		}
 		if a.Arch != b.Arch {
 			return a.Arch < b.Arch
 		}
 		return a.Path < b.Path
 	})
 	return out
+}
+
+// archRank prefers the 64-bit primary arches, then noarch, then the rest
+// (i686 and other multilib arches), so that a multilib repository does not
+// pull 32-bit packages by name order.
+func archRank(arch string) int {
+	switch arch {
+	case "x86_64", "aarch64":
+		return 0
+	case "noarch":
+		return 1
+	}
+	return 2
 }
 
 // installable drops candidates whose name.arch is installed at another EVR.

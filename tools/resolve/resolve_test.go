@@ -114,6 +114,24 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+func TestMultilibPrefersPrimaryArch(t *testing.T) {
+	lib32 := spec("libz-1-1", nil, nil)
+	lib32.Arch = "i686"
+	lib64 := spec("libz-1-1", nil, nil)
+	rpms := rpmfiletest.WriteAll(t, t.TempDir(), lib32, lib64, spec("app-1-1", []string{"libz"}, nil))
+	res, err := resolve.Files(context.Background(), rpms, []string{"app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range res.Packages {
+		got = append(got, p.NEVRA())
+	}
+	if g, w := strings.Join(got, " "), "app-1-1.x86_64 libz-1-1.x86_64"; g != w {
+		t.Errorf("got %s, want %s", g, w)
+	}
+}
+
 func TestConflicts(t *testing.T) {
 	a := spec("a-1-1", nil, nil)
 	a.Conflicts = []string{"b < 2"}

@@ -108,7 +108,7 @@ func TestMatchesRpmInstall(t *testing.T) {
 		t.Skip("rpm -i --root needs root to set owners")
 	}
 	dir := t.TempDir()
-	rpms := append(genSet(t, dir, 3, 60), "../rpmfile/testdata/hardlinks-1.0-1.noarch.rpm")
+	rpms := append(genSet(t, dir, 3, 60), rpmfiletest.WriteHardlinks(t, dir))
 	rpms = append(rpms, rpmfiletest.WriteAll(t, dir, app)...)
 	root := filepath.Join(dir, "root")
 	if err := rpmInstall(root, rpms); err != nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -170,7 +171,7 @@ func TestReproducible(t *testing.T) {
 }
 
 func TestRpmbuildHardlinksAndCaps(t *testing.T) {
-	b, _ := build(t, []string{"../rpmfile/testdata/hardlinks-1.0-1.noarch.rpm"}, rootfs.WithEpoch(1700000000))
+	b, _ := build(t, []string{rpmfiletest.WriteHardlinks(t, t.TempDir())}, rootfs.WithEpoch(1700000000))
 	got := readTar(t, b)
 	if e := got["usr/bin/hl-a"]; e.Type != tar.TypeReg || e.Body != "hello\n" || e.Mode != 0o755 {
 		t.Errorf("hl-a = %+v", e)
@@ -312,6 +313,23 @@ func TestParseAccounts(t *testing.T) {
 	for _, bad := range []string{"wheel", "wheel:-1", "wheel:1:2"} {
 		if _, err := rootfs.ParseGroup(bad); err == nil {
 			t.Errorf("ParseGroup(%q) succeeded", bad)
+		}
+	}
+}
+
+// TestMakeLeavesNothingOnError: a failed resolution writes no output.
+func TestMakeLeavesNothingOnError(t *testing.T) {
+	dir := t.TempDir()
+	rpms := rpmfiletest.WriteAll(t, dir, rpmfiletest.Spec{Name: "a", Version: "1", Release: "1", Requires: []string{"missing"}})
+	out := rootfs.Files{Tar: dir + "/root.tar", Lock: dir + "/lock.json", Report: dir + "/report.json"}
+	_, err := rootfs.Make(context.Background(), out, rpms, []string{"a"})
+	if err == nil || !strings.Contains(err.Error(), "nothing provides missing, needed by a-1-1.x86_64") {
+		t.Fatalf("err = %v", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".rpm") {
+			t.Errorf("left %s behind", e.Name())
 		}
 	}
 }

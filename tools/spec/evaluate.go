@@ -26,6 +26,9 @@ type Options struct {
 	// Defines are "NAME VALUE" definitions applied after the macro files,
 	// in order, like rpm's -D (e.g. DistroDefines).
 	Defines []string
+	// Shell, if set, runs %(...) commands instead of bash (dir is the
+	// spec's directory); tests use it to keep untrusted text from running.
+	Shell func(dir, cmd string) (string, error)
 }
 
 // Evaluator evaluates spec files for one target. It reads the macro files
@@ -67,6 +70,10 @@ func (ev *Evaluator) shell(dir, cmd string) (string, error) {
 	}
 	ev.shellMu.Unlock()
 	r.once.Do(func() {
+		if ev.opts.Shell != nil {
+			r.out, r.err = ev.opts.Shell(dir, cmd)
+			return
+		}
 		r.out, r.err = macro.DefaultShell(dir, macro.DefaultMaxOutput)(perlShim + cmd)
 	})
 	return r.out, r.err
@@ -292,6 +299,12 @@ func (ev *Evaluator) Evaluate(path string, withCheck int) (*Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading spec: %w", err)
 	}
+	return ev.EvaluateData(path, data, withCheck)
+}
+
+// EvaluateData is Evaluate for spec text already in memory; path names the
+// spec in messages and sets %_sourcedir.
+func (ev *Evaluator) EvaluateData(path string, data []byte, withCheck int) (*Spec, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", path, err)

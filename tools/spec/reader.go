@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -100,6 +101,9 @@ func parseLineType(s string) *lineType {
 	}
 	return nil
 }
+
+// maxIncludeDepth bounds %include nesting (a file including itself).
+const maxIncludeDepth = 32
 
 type openFile struct {
 	name    string
@@ -458,6 +462,14 @@ func (r *reader) conditional(lt *lineType, prev lineKind) (again bool, err error
 		name := strings.TrimSpace(s[len("%include"):])
 		if name == "" {
 			return false, r.errorf("malformed %%include statement")
+		}
+		if len(r.files) >= maxIncludeDepth {
+			return false, r.errorf("%%include nested too deeply (more than %d files)", maxIncludeDepth)
+		}
+		if !filepath.IsAbs(name) {
+			// rpm opens it relative to its working directory, which is
+			// the spec's directory when specs are queried.
+			name = filepath.Join(filepath.Dir(r.files[0].name), name)
 		}
 		data, err := r.readFile(name)
 		if err != nil {

@@ -223,7 +223,7 @@ func assemble(gzPath string, platform v1.Platform, o Options) (v1.Image, error) 
 // named refName (may be empty). An existing dir is replaced.
 func WriteLayout(dir string, img v1.Image, refName string) error {
 	return writeLayout(dir, func(p layout.Path) error {
-		return p.AppendImage(img, layout.WithAnnotations(annotations(refName)))
+		return p.AppendImage(plainImage{img}, layout.WithAnnotations(annotations(refName)))
 	})
 }
 
@@ -293,7 +293,7 @@ func Index(dirs []string) (v1.ImageIndex, error) {
 			return nil, fmt.Errorf("images in %s and %s are both for %s", prev, dir, key)
 		}
 		seen[key] = dir
-		entries = append(entries, entry{key, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: p}}})
+		entries = append(entries, entry{key, mutate.IndexAddendum{Add: plainImage{img}, Descriptor: v1.Descriptor{Platform: p}}})
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].key < entries[j].key })
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
@@ -302,6 +302,13 @@ func Index(dirs []string) (v1.ImageIndex, error) {
 	}
 	return idx, nil
 }
+
+// plainImage leaves artifactType out of the image's descriptors:
+// go-containerregistry otherwise fills it with the config media type, which
+// marks an ordinary image like an OCI artifact.
+type plainImage struct{ v1.Image }
+
+func (plainImage) ArtifactType() (string, error) { return "", nil }
 
 func singleImage(dir string) (v1.Image, error) {
 	ii, err := layout.ImageIndexFromPath(dir)

@@ -166,6 +166,9 @@ func TestImageContent(t *testing.T) {
 	}
 	ii, _ := layout.ImageIndexFromPath(dir)
 	m, _ := ii.IndexManifest()
+	if m.Manifests[0].ArtifactType != "" {
+		t.Errorf("index.json entry has artifactType %q", m.Manifests[0].ArtifactType)
+	}
 	if m.Manifests[0].Annotations[RefNameAnnotation] != "keel/test:1" {
 		t.Errorf("index.json annotations %v", m.Manifests[0].Annotations)
 	}
@@ -253,6 +256,9 @@ func TestIndex(t *testing.T) {
 		var plats []string
 		for _, d := range m.Manifests {
 			plats = append(plats, d.Platform.String())
+			if d.ArtifactType != "" {
+				t.Errorf("index entry %s has artifactType %q", d.Platform, d.ArtifactType)
+			}
 		}
 		if got := strings.Join(plats, " "); got != "linux/amd64 linux/arm64/v8" {
 			t.Errorf("index platforms %q", got)

@@ -8,6 +8,7 @@ package rpmfiletest
 
 import (
 	"bytes"
+	_ "embed"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -172,3 +173,27 @@ func WriteAll(tb testing.TB, dir string, specs ...Spec) []string {
 	}
 	return out
 }
+
+// hardlinksRPM is made by rpmbuild from testdata/hardlinks.spec (see
+// testdata/README.md): a hard link set, a capability, a symlink,
+// %config(noreplace), %dir, %ghost and a %pre scriptlet.
+//
+//go:embed testdata/hardlinks-1.0-1.noarch.rpm
+var hardlinksRPM []byte
+
+// HardlinksName is the file name WriteHardlinks uses.
+const HardlinksName = "hardlinks-1.0-1.noarch.rpm"
+
+// WriteHardlinks writes the rpmbuild-made fixture into dir and returns its
+// path.
+func WriteHardlinks(tb testing.TB, dir string) string {
+	tb.Helper()
+	p := filepath.Join(dir, HardlinksName)
+	if err := os.WriteFile(p, hardlinksRPM, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// HardlinksBytes returns the rpmbuild-made fixture.
+func HardlinksBytes() []byte { return append([]byte(nil), hardlinksRPM...) }

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -31,8 +32,9 @@ const Marker = "KEEL-BOOT-OK"
 // OVMF is Debian's combined OVMF firmware image.
 const OVMF = "/usr/share/ovmf/OVMF.fd"
 
-// Cmdline is the kernel command line of boot tests.
-const Cmdline = "console=ttyS0 quiet panic=-1"
+// Cmdline is the kernel command line of boot tests. no_timer_check stops
+// a loaded TCG host from failing the kernel's IO-APIC timer check.
+const Cmdline = "console=ttyS0 quiet panic=-1 no_timer_check"
 
 // Kernel returns the test kernel or skips the test.
 func Kernel(t testing.TB) string {
@@ -85,8 +87,8 @@ func NeedOVMF(t testing.TB) {
 	}
 }
 
-// InitScript is /init of the boot rootfs: it reports the guest uptime with
-// the marker and powers the machine off. extra runs before the marker.
+// InitScript is an init that reports the guest uptime with the marker
+// and powers the machine off. extra runs before the marker.
 func InitScript(extra string) string {
 	return "#!/bin/busybox sh\n" +
 		"/bin/busybox mount -t proc proc /proc\n" +
@@ -100,6 +102,13 @@ func InitScript(extra string) string {
 // returns its path. files maps extra paths in the rootfs to host files.
 func Rootfs(t testing.TB, extra string, files map[string]string) string {
 	t.Helper()
+	return BusyboxTar(t, map[string]string{"init": InitScript(extra)}, files)
+}
+
+// BusyboxTar writes a tar with busybox, the folders an init needs, the
+// given scripts (path → text, mode 0755) and host files (path → host path).
+func BusyboxTar(t testing.TB, scripts, files map[string]string) string {
+	t.Helper()
 	bb, err := os.ReadFile(Busybox(t))
 	if err != nil {
 		t.Fatal(err)
@@ -112,16 +121,69 @@ func Rootfs(t testing.TB, extra string, files map[string]string) string {
 		{Name: "proc/", Type: tar.TypeDir},
 		{Name: "sys/", Type: tar.TypeDir},
 		{Name: "mnt/", Type: tar.TypeDir},
-		{Name: "init", Mode: 0o755, Data: InitScript(extra)},
 	}
-	for name, host := range files {
-		data, err := os.ReadFile(host)
+	for _, name := range sortedKeys(scripts) {
+		entries = append(entries, imagetest.Entry{Name: name, Mode: 0o755, Data: scripts[name]})
+	}
+	for _, name := range sortedKeys(files) {
+		data, err := os.ReadFile(files[name])
 		if err != nil {
 			t.Fatal(err)
 		}
 		entries = append(entries, imagetest.Entry{Name: name, Mode: 0o644, Data: string(data)})
 	}
 	return imagetest.WriteTar(t, entries)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// rootModules are the modules, in load order, that Debian's kernel needs
+// to mount an ext4 root on a virtio disk.
+var rootModules = []string{
+	"kernel/lib/crc16.ko", "kernel/fs/mbcache.ko", "kernel/fs/jbd2/jbd2.ko",
+	"kernel/crypto/crc32c_generic.ko", "kernel/fs/ext4/ext4.ko",
+	"kernel/drivers/virtio/virtio.ko", "kernel/drivers/virtio/virtio_ring.ko",
+	"kernel/drivers/virtio/virtio_pci_legacy_dev.ko", "kernel/drivers/virtio/virtio_pci_modern_dev.ko",
+	"kernel/drivers/virtio/virtio_pci.ko", "kernel/drivers/block/virtio_blk.ko",
+}
+
+// RootMarker is printed by the init of the disk's root filesystem.
+const RootMarker = "KEEL-ROOT-OK"
+
+// SwitchRootInitrd returns an initramfs tar whose /init loads the modules
+// for an ext4 root on virtio from KEEL_TEST_MODULES (a lib/modules/VERSION
+// folder of the test kernel), mounts /dev/vda2 and switches to it. Without
+// KEEL_TEST_MODULES it returns "" and the caller boots to the initramfs only.
+func SwitchRootInitrd(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("KEEL_TEST_MODULES")
+	if dir == "" {
+		return ""
+	}
+	files := map[string]string{}
+	script := "#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc\n/bin/busybox mount -t devtmpfs dev /dev\n"
+	for _, m := range rootModules {
+		files["lib/"+filepath.Base(m)] = filepath.Join(dir, m)
+		script += "/bin/busybox insmod /lib/" + filepath.Base(m) + "\n"
+	}
+	script += "i=0\nwhile [ ! -b /dev/vda2 ] && [ $i -lt 200 ]; do /bin/busybox sleep 0.05; i=$((i+1)); done\n" +
+		"/bin/busybox mount -t ext4 -o ro /dev/vda2 /mnt || echo KEEL-ROOT-MOUNT-FAILED\n" +
+		"exec /bin/busybox switch_root /mnt /sbin/init\n"
+	return BusyboxTar(t, map[string]string{"init": script}, files)
+}
+
+// DiskRootfs is the root filesystem of disk boot tests: its /sbin/init
+// prints RootMarker, then the marker.
+func DiskRootfs(t testing.TB) string {
+	t.Helper()
+	return BusyboxTar(t, map[string]string{"sbin/init": InitScript("echo " + RootMarker + "\n")}, nil)
 }
 
 // Result is what a boot produced.

@@ -46,6 +46,10 @@ type Stats struct {
 // Build writes the filesystem image of the tar at tarPath to out, which the
 // caller renames into place. It returns the image size.
 func Build(ctx context.Context, out, tarPath string, cfg Config) (int64, error) {
+	out, err := filepath.Abs(out) // debugfs runs in the work folder
+	if err != nil {
+		return 0, fmt.Errorf("resolving %s: %w", out, err)
+	}
 	work, err := os.MkdirTemp("", "keel-ext4-")
 	if err != nil {
 		return 0, fmt.Errorf("creating work folder: %w", err)
