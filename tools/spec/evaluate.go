@@ -27,7 +27,8 @@ type Options struct {
 	// in order, like rpm's -D (e.g. DistroDefines).
 	Defines []string
 	// Shell, if set, runs %(...) commands instead of bash (dir is the
-	// spec's directory); tests use it to keep untrusted text from running.
+	// empty directory to run in); tests use it to keep untrusted text from
+	// running.
 	Shell func(dir, cmd string) (string, error)
 }
 
@@ -38,11 +39,15 @@ type Evaluator struct {
 	rc    rpmrc
 	files []macroFile // in load order
 
-	mu   sync.Mutex
-	free []*worker
+	base *macro.Engine // macro files and defines loaded; cloned per spec
 
 	shellMu    sync.Mutex
-	shellCache map[[2]string]*shellResult
+	shellCache map[string]*shellResult
+}
+
+type macroFile struct {
+	name string
+	data string
 }
 
 type shellResult struct {
@@ -51,25 +56,31 @@ type shellResult struct {
 	err  error
 }
 
-// shell runs a %(...) command in dir (bash, controlled environment, with
-// the perl answers pinned). Results are remembered per (dir, command) for
-// the Evaluator's lifetime: specs run the same probes over and over (e.g.
-// %{_make_output_sync} runs make --version for every %make_build), and in
-// the controlled environment a command's output does not depend on which
-// spec asks.
-func (ev *Evaluator) shell(dir, cmd string) (string, error) {
-	key := [2]string{dir, cmd}
+// shell runs a %(...) command: bash with a fixed environment (see
+// macro.DefaultShell) and the perl answers pinned, in a fresh empty
+// directory, so that the answer depends only on the command text (paths
+// next to the spec are reached through %{_sourcedir} or %{SOURCEn}, which
+// are absolute). That makes the result cacheable: it is remembered per
+// command for the Evaluator's lifetime, as specs run the same probes over
+// and over.
+func (ev *Evaluator) shell(cmd string) (string, error) {
 	ev.shellMu.Lock()
 	if ev.shellCache == nil {
-		ev.shellCache = map[[2]string]*shellResult{}
+		ev.shellCache = map[string]*shellResult{}
 	}
-	r, ok := ev.shellCache[key]
+	r, ok := ev.shellCache[cmd]
 	if !ok {
 		r = &shellResult{}
-		ev.shellCache[key] = r
+		ev.shellCache[cmd] = r
 	}
 	ev.shellMu.Unlock()
 	r.once.Do(func() {
+		dir, err := os.MkdirTemp("", "keel-spec-sh-")
+		if err != nil {
+			r.err = fmt.Errorf("creating a directory for %%(...): %w", err)
+			return
+		}
+		defer os.RemoveAll(dir)
 		if ev.opts.Shell != nil {
 			r.out, r.err = ev.opts.Shell(dir, cmd)
 			return
@@ -77,18 +88,6 @@ func (ev *Evaluator) shell(dir, cmd string) (string, error) {
 		r.out, r.err = macro.DefaultShell(dir, macro.DefaultMaxOutput)(perlShim + cmd)
 	})
 	return r.out, r.err
-}
-
-type macroFile struct {
-	name string
-	data string
-}
-
-// worker is a loaded macro context plus the directory its %(...) commands
-// run in; each goroutine uses its own.
-type worker struct {
-	base *macro.Engine
-	dir  string
 }
 
 // NewEvaluator loads rpm's data, the macro tree and the defines.
@@ -181,11 +180,9 @@ func NewEvaluator(opts Options) (*Evaluator, error) {
 			}
 		}
 	}
-	w, err := ev.newWorker()
-	if err != nil {
+	if ev.base, err = ev.newEngine(); err != nil {
 		return nil, err
 	}
-	ev.free = append(ev.free, w)
 	return ev, nil
 }
 
@@ -208,18 +205,13 @@ perl() { __keel_perl "$@"; }
 /usr/bin/perl() { __keel_perl "$@"; }
 `
 
-var shellHook = func(string) {}
-
-func (ev *Evaluator) newWorker() (*worker, error) {
-	w := &worker{}
+// newEngine loads the macro files, target variables and defines.
+func (ev *Evaluator) newEngine() (*macro.Engine, error) {
 	opts := macro.Options{}
 	if ev.opts.MacroDir != "" {
 		opts.LuaPath = []string{filepath.Join(ev.opts.MacroDir, "lua")}
 	}
-	opts.Shell = func(cmd string) (string, error) {
-		shellHook(cmd)
-		return ev.shell(w.dir, cmd)
-	}
+	opts.Shell = ev.shell
 	e := macro.New(opts)
 	target := ev.opts.Arch
 	// rpmRebuildTargetVars runs before the macro files are read ...
@@ -248,26 +240,7 @@ func (ev *Evaluator) newWorker() (*worker, error) {
 			return nil, fmt.Errorf("defining %q: %w", d, err)
 		}
 	}
-	w.base = e
-	return w, nil
-}
-
-func (ev *Evaluator) getWorker() (*worker, error) {
-	ev.mu.Lock()
-	if n := len(ev.free); n > 0 {
-		w := ev.free[n-1]
-		ev.free = ev.free[:n-1]
-		ev.mu.Unlock()
-		return w, nil
-	}
-	ev.mu.Unlock()
-	return ev.newWorker()
-}
-
-func (ev *Evaluator) putWorker(w *worker) {
-	ev.mu.Lock()
-	ev.free = append(ev.free, w)
-	ev.mu.Unlock()
+	return e, nil
 }
 
 // Arch returns the target architecture.
@@ -310,13 +283,7 @@ func (ev *Evaluator) EvaluateData(path string, data []byte, withCheck int) (*Spe
 		return nil, fmt.Errorf("resolving %s: %w", path, err)
 	}
 	dir := filepath.Dir(abs)
-	w, err := ev.getWorker()
-	if err != nil {
-		return nil, err
-	}
-	defer ev.putWorker(w)
-	w.dir = dir
-	eng := w.base.Clone()
+	eng := ev.base.Clone()
 	if err := eng.Define("_sourcedir "+dir, macro.LevelCmdline); err != nil {
 		return nil, err
 	}

@@ -89,6 +89,7 @@ type pkgState struct {
 	*Package
 	nameSet                  bool
 	sets                     map[string]bool // preamble tags seen (for inheritance)
+	count                    map[string]int  // header entries of single-value tags
 	summaryLang, licenseLang bool
 }
 

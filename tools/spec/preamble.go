@@ -173,6 +173,18 @@ func findPreambleTag(line string) (tag tagKind, macroName, lang string, ok bool)
 	return 0, "", "", false
 }
 
+// singleTags are the preamble tags rpm stores once per header.
+var singleTags = map[tagKind]string{
+	tagName: "Name", tagVersion: "Version", tagRelease: "Release", tagEpoch: "Epoch", tagLicense: "License",
+	tagURL: "Url", tagDistribution: "Distribution", tagVendor: "Vendor", tagPackager: "Packager",
+	tagDistURL: "Disturl", tagVCS: "Vcs", tagDistTag: "Disttag", tagBugURL: "Bugurl",
+	tagTranslationURL: "Translationurl", tagUpstreamReleases: "Upstreamreleases",
+	tagModularityLabel: "Modularitylabel",
+}
+
+var singleTagOrder = []string{"Name", "Version", "Release", "Epoch", "License", "Url", "Distribution", "Vendor",
+	"Packager", "Disturl", "Vcs", "Disttag", "Bugurl", "Translationurl", "Upstreamreleases", "Modularitylabel"}
+
 var depTagKinds = map[tagKind]depKind{
 	tagProvides: kindProvides, tagRequires: kindRequires, tagRecommends: kindRecommends,
 	tagSuggests: kindSuggests, tagSupplements: kindSupplements, tagEnhances: kindEnhances,
@@ -240,10 +252,11 @@ func (p *parser) parsePreamble(initial bool) (part, error) {
 		if !full {
 			nvr = p.main().Name + "-" + name
 		}
-		ps = &pkgState{Package: &Package{Name: nvr}, nameSet: true, sets: map[string]bool{}}
+		ps = &pkgState{Package: &Package{Name: nvr}, nameSet: true, sets: map[string]bool{}, count: map[string]int{}}
+		ps.count["Name"] = 1 // from %package
 		p.pkgs = append(p.pkgs, ps)
 	} else {
-		ps = &pkgState{Package: &Package{}, sets: map[string]bool{}}
+		ps = &pkgState{Package: &Package{}, sets: map[string]bool{}, count: map[string]int{}}
 		p.pkgs = append(p.pkgs, ps)
 	}
 	next := partNone
@@ -268,6 +281,9 @@ func (p *parser) parsePreamble(initial bool) (part, error) {
 		}
 		if err := p.handleTag(ps, tag, macroName, lang); err != nil {
 			return 0, err
+		}
+		if name, ok := singleTags[tag]; ok {
+			ps.count[name]++
 		}
 		if p.baNames != nil && !p.recursing {
 			return 0, restartError{}
@@ -304,6 +320,13 @@ func (p *parser) parsePreamble(initial bool) (part, error) {
 	nvr := ps.Name
 	if initial {
 		nvr = "(main package)"
+	}
+	// checkForDuplicates: a second header entry of a plain tag is an
+	// error (a second Summary or Group only warns; the last one wins).
+	for _, name := range singleTagOrder {
+		if ps.count[name] > 1 {
+			return 0, &Error{File: p.path, Msg: fmt.Sprintf("Duplicate %s entries in package: %s", name, nvr)}
+		}
 	}
 	for _, req := range []string{"name", "version", "release", "summary", "license"} {
 		if !ps.sets[req] && !(req == "name" && ps.nameSet) {
@@ -344,9 +367,6 @@ func (p *parser) handleTag(ps *pkgState, tag tagKind, macroName, lang string) er
 		if err := charCheck(field, allowedCharsName, allowedFirstCharsName); err != nil {
 			return p.errorf("%v", err)
 		}
-		if ps.nameSet && ps != p.main() || ps.sets["name"] {
-			return p.errorf("duplicate Name entries in package: %s", ps.Name)
-		}
 		ps.Name, ps.nameSet = field, true
 		dup("name")
 	case tagVersion, tagRelease:
@@ -357,15 +377,9 @@ func (p *parser) handleTag(ps *pkgState, tag tagKind, macroName, lang string) er
 			return p.errorf("%v", err)
 		}
 		if tag == tagVersion {
-			if ps.sets["version"] {
-				return p.errorf("duplicate Version entries in package: %s", ps.Name)
-			}
 			ps.Version = field
 			dup("version")
 		} else {
-			if ps.sets["release"] {
-				return p.errorf("duplicate Release entries in package: %s", ps.Name)
-			}
 			ps.Release = field
 			dup("release")
 		}

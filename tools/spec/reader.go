@@ -131,7 +131,7 @@ type reader struct {
 	parsed   strings.Builder
 	readFile func(string) ([]byte, error)
 	// beforeExpand runs before each expansion of text containing '%'.
-	beforeExpand func() error
+	beforeExpand func(text string) error
 }
 
 func newReader(eng *macro.Engine, path string, data []byte) *reader {
@@ -274,7 +274,7 @@ func (r *reader) expandBuf(buf string) (string, error) {
 		return buf, nil
 	}
 	if r.beforeExpand != nil {
-		if err := r.beforeExpand(); err != nil {
+		if err := r.beforeExpand(buf); err != nil {
 			return "", r.errorf("%v", err)
 		}
 	}
@@ -355,24 +355,34 @@ func (r *reader) finishLine(strip int) (*lineType, error) {
 		i++
 	}
 	lt := parseLineType(s[i:])
-	var b strings.Builder
-	j := 0
-	for j < len(s) {
-		c := s[j]
-		if lt != nil && c == '\\' && j+1 < len(s) && s[j+1] == '\n' {
-			b.WriteString("  ")
-			j += 2
-			continue
+	var line string
+	if lt == nil {
+		j := strings.IndexByte(s, '\n') + 1
+		if j == 0 {
+			j = len(s)
 		}
-		b.WriteByte(c)
-		j++
-		if c == '\n' {
-			break
+		line, r.pending = s[:j], s[j:]
+	} else {
+		// A conditional or %include continues over backslash-newlines,
+		// which become blanks.
+		var b strings.Builder
+		j := 0
+		for j < len(s) {
+			c := s[j]
+			if c == '\\' && j+1 < len(s) && s[j+1] == '\n' {
+				b.WriteString("  ")
+				j += 2
+				continue
+			}
+			b.WriteByte(c)
+			j++
+			if c == '\n' {
+				break
+			}
 		}
+		line, r.pending = b.String(), s[j:]
 	}
-	r.pending = s[j:]
 	r.havePend = r.pending != ""
-	line := b.String()
 	if strip&stripComments != 0 {
 		if t := skipSpace(line); strings.HasPrefix(t, "#") {
 			line = line[:len(line)-len(t)]

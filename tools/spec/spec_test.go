@@ -339,9 +339,10 @@ echo
 }
 
 func TestShell(t *testing.T) {
-	// %(...) runs bash in the spec's directory; perl -V:version answers
+	// %(...) runs bash in an empty directory (files next to the spec are
+	// reached through %{_sourcedir}); perl -V:version answers
 	// Azure Linux 3.0's perl version.
-	path := writeSpec(t, header+`Requires: sh-%(echo hi | tr a-z A-Z), dir-%(cat local.txt), perl-%(eval "`+"`perl -V:version`"+`"; echo $version)
+	path := writeSpec(t, header+`Requires: sh-%(echo hi | tr a-z A-Z), dir-%(cat %{_sourcedir}/local.txt)-%(ls | wc -l), perl-%(eval "`+"`perl -V:version`"+`"; echo $version)
 %description
 d
 `, map[string]string{"local.txt": "here\n"})
@@ -349,7 +350,7 @@ d
 	if err != nil {
 		t.Fatal(err)
 	}
-	eq(t, "requires", depStrings(s.Packages[0].Requires, false), []string{"dir-here", "perl-5.38.2", "sh-HI"})
+	eq(t, "requires", depStrings(s.Packages[0].Requires, false), []string{"dir-here-0", "perl-5.38.2", "sh-HI"})
 }
 
 func TestWithCheck(t *testing.T) {
@@ -455,5 +456,38 @@ func TestParseFilesBatch(t *testing.T) {
 	b, rerr = os.ReadFile(filepath.Join(out, "bad.json"))
 	if rerr != nil || !strings.Contains(string(b), `"ok": false`) {
 		t.Errorf("bad spec report: %v\n%s", rerr, b)
+	}
+}
+
+func TestDuplicateTags(t *testing.T) {
+	// A second Summary only warns (the last wins); a second License,
+	// Version, URL or Epoch fails the package.
+	s := evalText(t, "x86_64", header+"Summary: second\n%description\nd\n")
+	if s.Summary != "second" {
+		t.Errorf("summary = %q, want the last one", s.Summary)
+	}
+	for _, line := range []string{"License: B", "Version: 2", "URL: a\nURL: b", "Epoch: 1\nEpoch: 2"} {
+		_, err := evaluator(t, "x86_64").Evaluate(writeSpec(t, header+line+"\n%description\nd\n", nil), 1)
+		if err == nil || !strings.Contains(err.Error(), "Duplicate") {
+			t.Errorf("%q: got %v, want a Duplicate error", line, err)
+		}
+	}
+}
+
+func TestLuaSourceTables(t *testing.T) {
+	// rpm's spec Lua globals sources/patches/source_nums/patch_nums list
+	// what has been declared so far; %autopatch applies patches from them.
+	s := evalText(t, "x86_64", header+`Source0: a.tar.gz
+Patch0: zero.patch
+Patch7: seven.patch
+Provides: n-%{lua: print(#patches .. "-" .. patch_nums[2] .. "-" .. source_nums[1])}
+%description
+d
+%prep
+%autopatch
+`)
+	eq(t, "provides", depStrings(s.Packages[0].Provides, false), []string{"n-2-7-0", "t = 1.0-1", "t(x86-64) = 1.0-1"})
+	if !strings.Contains(s.Parsed, "seven.patch") {
+		t.Errorf("%%autopatch did not apply seven.patch:\n%s", s.Parsed)
 	}
 }

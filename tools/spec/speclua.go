@@ -12,8 +12,10 @@ import (
 // spec's own Lua state.
 
 //
-// To keep Lua work small, additions are queued and sent in one %{lua:}
-// call before the next expansion that could run Lua (any text with '%').
+// Creating a Lua state costs more than evaluating most specs, so the
+// tables are created only before the first expansion of text that can
+// reach them (see mayReadSourceTables); after that, queued additions are sent in
+// one %{lua:} call before each expansion.
 
 type luaSource struct {
 	path  string
@@ -30,9 +32,24 @@ func (p *parser) luaAddSource(path string, num uint32, patch bool) {
 	p.lua.pending = append(p.lua.pending, luaSource{path, num, patch})
 }
 
-// luaSync brings the Lua tables up to date; called before expansions.
-func (p *parser) luaSync() error {
+// mayReadSourceTables reports text that can reach the tables: Lua code,
+// or rpm's macros that read them (%autopatch via %autosetup, %sources,
+// %patches).
+func mayReadSourceTables(text string) bool {
+	for _, w := range []string{"lua", "autopatch", "autosetup", "sources", "patches"} {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// luaSync brings the Lua tables up to date before text is expanded.
+func (p *parser) luaSync(text string) error {
 	if p.lua.inited && len(p.lua.pending) == 0 {
+		return nil
+	}
+	if !p.lua.inited && !mayReadSourceTables(text) {
 		return nil
 	}
 	var b strings.Builder

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
 )
 
 // TestImageVerbs runs each image sub-verb with relative paths, as Bazel

@@ -36,6 +36,7 @@ func init() {
 		"repo":          {"write RPM repository metadata (repodata) over RPMs", runRepo},
 		"rootfs":        {"resolve an install set and assemble a root file system tar", runRootfs},
 		"spec":          {"evaluate spec files as rpm does (spec parse)", runSpec},
+		"sources":       {"seed Bazel's repository cache with source files by sha256", runSources},
 		sandboxInitVerb: {"(internal) init process of a build sandbox", runSandboxInit},
 	}
 }

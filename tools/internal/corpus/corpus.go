@@ -13,8 +13,10 @@ import (
 const EnvVar = "KEEL_SPEC_CORPUS"
 
 // Dir returns the corpus directory and whether it exists: $KEEL_SPEC_CORPUS,
-// else ../shared/corpus/azurelinux-3.0 next to the repository root (found by
-// walking up from the working directory to go.mod).
+// else ../shared/corpus/azurelinux-3.0 next to the repository root, found
+// by walking up from the working directory to go.mod (under `bazel test`
+// that is the runfiles symlink of //:go.mod, which leads back to the
+// source tree).
 func Dir() (string, bool) {
 	if d := os.Getenv(EnvVar); d != "" {
 		return d, isCorpus(d)
@@ -25,7 +27,11 @@ func Dir() (string, bool) {
 	}
 	for d := wd; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			c := filepath.Join(filepath.Dir(d), "shared", "corpus", "azurelinux-3.0")
+			root := d
+			if real, err := filepath.EvalSymlinks(filepath.Join(d, "go.mod")); err == nil {
+				root = filepath.Dir(real)
+			}
+			c := filepath.Join(filepath.Dir(root), "shared", "corpus", "azurelinux-3.0")
 			return c, isCorpus(c)
 		}
 		if filepath.Dir(d) == d {

@@ -29,6 +29,22 @@ import (
 	"github.com/keel-build/keel/tools/image/internal/hostcmd"
 )
 
+// mke2fsConf replaces the host's /etc/mke2fs.conf, so that the feature set
+// does not depend on the build machine. It is Debian 12's ext4 default.
+const mke2fsConf = `[defaults]
+	base_features = sparse_super,large_file,filetype,resize_inode,dir_index,ext_attr
+	default_mntopts = acl,user_xattr
+	enable_periodic_fsck = 0
+	blocksize = 4096
+	inode_size = 256
+	inode_ratio = 16384
+
+[fs_types]
+	ext4 = {
+		features = has_journal,extent,huge_file,flex_bg,metadata_csum,64bit,dir_nlink,extra_isize
+	}
+`
+
 // Config describes one filesystem.
 type Config struct {
 	UUID  string    // filesystem UUID, also the directory hash seed
@@ -67,8 +83,12 @@ func Build(ctx context.Context, out, tarPath string, cfg Config) (int64, error) 
 	if size%(1<<20) != 0 {
 		return 0, fmt.Errorf("ext4 size %d is not a multiple of 1 MiB", size)
 	}
-	fake := []string{"E2FSPROGS_FAKE_TIME=" + strconv.FormatInt(cfg.Epoch.Unix(), 10)}
-	args := []string{"-q", "-F", "-t", "ext4", "-b", "4096", "-I", "256",
+	conf := filepath.Join(work, "mke2fs.conf")
+	if err := os.WriteFile(conf, []byte(mke2fsConf), 0o644); err != nil {
+		return 0, fmt.Errorf("writing mke2fs.conf: %w", err)
+	}
+	fake := []string{"E2FSPROGS_FAKE_TIME=" + strconv.FormatInt(cfg.Epoch.Unix(), 10), "MKE2FS_CONFIG=" + conf}
+	args := []string{"-q", "-F", "-t", "ext4", "-T", "default", "-b", "4096", "-I", "256",
 		"-U", cfg.UUID, "-E", "hash_seed=" + cfg.UUID + ",root_owner=0:0,lazy_itable_init=0",
 		"-d", root}
 	if need := int64(stats.Entries) + int64(stats.Entries)/4 + 256; need > size/16384 {
