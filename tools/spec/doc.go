@@ -17,6 +17,8 @@
 // rpmspec output of the spec corpus; ParseFiles does that for a batch
 // (the `keel spec parse` verb).
 //
-// %(...) commands run in bash in the spec's directory with a fixed
-// environment; `perl -V:...` probes get Azure Linux 3.0's answers.
+// %(...) commands run in bash in an empty scratch directory with a fixed
+// environment, so their output depends only on the command (which is why
+// it is cached per Evaluator); `perl -V:...` probes get Azure Linux 3.0's
+// answers. Files next to the spec are reached through %{_sourcedir}.
 package spec

@@ -41,6 +41,8 @@ type Evaluator struct {
 
 	base *macro.Engine // macro files and defines loaded; cloned per spec
 
+	bodyMemo sync.Map // see parser.mayReadSourceTables
+
 	shellMu    sync.Mutex
 	shellCache map[string]*shellResult
 }
@@ -302,6 +304,7 @@ func newParser(eng *macro.Engine, path, abs string, data []byte, recursing bool)
 
 func (ev *Evaluator) evaluate(eng *macro.Engine, path, abs string, data []byte) (*Spec, error) {
 	p := newParser(eng, path, abs, data, false)
+	p.memo = &ev.bodyMemo
 	err := p.run()
 	if _, ok := err.(restartError); ok {
 		// BuildArch in the main package: rpm closes the spec and parses it
@@ -323,6 +326,7 @@ func (ev *Evaluator) evaluate(eng *macro.Engine, path, abs string, data []byte) 
 		}
 		eng.Push("_target_cpu", "", arch, macro.LevelRPMRC)
 		p = newParser(eng, path, abs, data, true)
+		p.memo = &ev.bodyMemo
 		err = p.run()
 	}
 	if err != nil {

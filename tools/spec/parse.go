@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/keel-build/keel/tools/spec/internal/macro"
 )
@@ -68,6 +69,9 @@ var partList = []struct {
 }
 
 func isPart(line string) part {
+	if line == "" || line[0] != '%' {
+		return partNone
+	}
 	for _, p := range partList {
 		if len(line) < len(p.tok) || !strings.EqualFold(line[:len(p.tok)], p.tok) {
 			continue
@@ -109,6 +113,7 @@ type parser struct {
 	prepSeen   bool
 	restrict   map[string][]string
 	lua        specLua
+	memo       *sync.Map // macro body → mayReadSourceTables, shared per Evaluator
 }
 
 type srcEntry struct {
@@ -305,7 +310,7 @@ func (p *parser) parseDescription() (part, error) {
 }
 
 func (p *parser) parseFiles() (part, error) {
-	p.eng.Push("license", "", "%%license", macro.LevelSpec)
+	p.eng.PushLiteral("license", "%license", macro.LevelSpec)
 	defer p.eng.Pop("license")
 	ps, _, err := p.findPackage("%files", map[byte]bool{'f': true})
 	if err != nil {

@@ -85,6 +85,9 @@ func skipSpace(s string) string {
 }
 
 func parseLineType(s string) *lineType {
+	if s == "" || s[0] != '%' {
+		return nil
+	}
 	for i := range lineTypes {
 		t := &lineTypes[i]
 		if !strings.HasPrefix(s, t.text) {
@@ -143,7 +146,7 @@ func newReader(eng *macro.Engine, path string, data []byte) *reader {
 
 func (r *reader) pushFile(name, data string) {
 	r.files = append(r.files, &openFile{name: name, data: data})
-	r.eng.Push("__file_name", "", name, macro.LevelSpec)
+	r.eng.PushLiteral("__file_name", name, macro.LevelSpec)
 }
 
 func (r *reader) top() *readLevel { return r.stack[len(r.stack)-1] }
@@ -278,7 +281,7 @@ func (r *reader) expandBuf(buf string) (string, error) {
 			return "", r.errorf("%v", err)
 		}
 	}
-	r.eng.Push("__file_lineno", "", strconv.Itoa(r.lineNum), macro.LevelSpec)
+	r.eng.PushLiteral("__file_lineno", strconv.Itoa(r.lineNum), macro.LevelSpec)
 	out, err := r.eng.Expand(buf)
 	r.eng.Pop("__file_lineno")
 	if err != nil {
@@ -456,7 +459,7 @@ func (r *reader) conditional(lt *lineType, prev lineKind) (again bool, err error
 		}
 		if check {
 			expr := s[len(lt.text):]
-			match, err = r.eng.EvalBool(expr)
+			match, err = r.eng.EvalCondition(expr)
 			if err != nil {
 				return false, r.errorf("bad %s condition: %s: %v", lt.text, strings.TrimSpace(expr), err)
 			}

@@ -491,3 +491,33 @@ d
 		t.Errorf("%%autopatch did not apply seven.patch:\n%s", s.Parsed)
 	}
 }
+
+func TestLuaSourceTablesThroughMacro(t *testing.T) {
+	// A macro defined outside the spec that wraps %autopatch still sees
+	// every patch.
+	ev, err := NewEvaluator(Options{Arch: "x86_64", Defines: []string{"apply_all %{autopatch -p1}"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ev.Evaluate(writeSpec(t, header+"Patch0: zero.patch\nPatch1: one.patch\n%description\nd\n%prep\n%apply_all\n", nil), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s.Parsed, "zero.patch") || !strings.Contains(s.Parsed, "one.patch") {
+		t.Errorf("patches not applied:\n%s", s.Parsed)
+	}
+}
+
+func TestConditionExpandedOnce(t *testing.T) {
+	// rpm expands an %if line once, then evaluates it without expanding
+	// again: "%%{x}" becomes the text "%{x}", which is not "%{z}".
+	s := evalText(t, "x86_64", "%global x 1\n%global z 1\n"+header+`%if "%%{x}" == "%%{z}"
+Requires: expanded-twice
+%else
+Requires: expanded-once
+%endif
+%description
+d
+`)
+	eq(t, "requires", depStrings(s.Packages[0].Requires, false), []string{"expanded-once"})
+}

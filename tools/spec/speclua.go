@@ -32,14 +32,49 @@ func (p *parser) luaAddSource(path string, num uint32, patch bool) {
 	p.lua.pending = append(p.lua.pending, luaSource{path, num, patch})
 }
 
-// mayReadSourceTables reports text that can reach the tables: Lua code,
-// or rpm's macros that read them (%autopatch via %autosetup, %sources,
-// %patches).
-func mayReadSourceTables(text string) bool {
-	for _, w := range []string{"lua", "autopatch", "autosetup", "sources", "patches"} {
-		if strings.Contains(text, w) {
-			return true
+// sourceTableWords are the macros that read the tables: Lua itself, and
+// rpm's %autopatch (also via %autosetup), %sources and %patches.
+var sourceTableWords = map[string]bool{"lua": true, "autopatch": true, "autosetup": true, "sources": true, "patches": true}
+
+// mayReadSourceTables reports whether expanding text can reach the tables:
+// it (or, transitively, the body of a macro it names) names one of
+// sourceTableWords. Text that builds macro names at expansion time ("%%")
+// or nests too deeply counts as reaching them. Results for macro bodies
+// are remembered in memo (keyed by the body text, so redefinitions are
+// safe).
+func (p *parser) mayReadSourceTables(text string, depth int) bool {
+	if depth > 16 || strings.Contains(text, "%%") {
+		return true
+	}
+	for i := strings.IndexByte(text, '%'); i >= 0; {
+		j := i + 1
+		for j < len(text) && (text[j] == '{' || text[j] == '?' || text[j] == '!') {
+			j++
 		}
+		k := j
+		for k < len(text) && (isAlnum(text[k]) || text[k] == '_') {
+			k++
+		}
+		if name := text[j:k]; name != "" {
+			if sourceTableWords[name] {
+				return true
+			}
+			if body, ok := p.eng.Body(name); ok && strings.IndexByte(body, '%') >= 0 {
+				v, ok := p.memo.Load(body)
+				if !ok {
+					v = p.mayReadSourceTables(body, depth+1)
+					p.memo.Store(body, v)
+				}
+				if v.(bool) {
+					return true
+				}
+			}
+		}
+		next := strings.IndexByte(text[k:], '%')
+		if next < 0 {
+			break
+		}
+		i = k + next
 	}
 	return false
 }
@@ -49,7 +84,7 @@ func (p *parser) luaSync(text string) error {
 	if p.lua.inited && len(p.lua.pending) == 0 {
 		return nil
 	}
-	if !p.lua.inited && !mayReadSourceTables(text) {
+	if !p.lua.inited && !p.mayReadSourceTables(text, 0) {
 		return nil
 	}
 	var b strings.Builder

@@ -249,6 +249,19 @@ func (e *Engine) EvalBool(expr string) (bool, error) {
 	return v.bool(), nil
 }
 
+// EvalCondition evaluates a spec %if/%elif condition: rpm's readLine
+// expands the line first and then calls rpmExprBoolFlags(s, 0), so macros
+// are not expanded a second time here (a '%' left in the text is a syntax
+// error, as in rpm).
+func (e *Engine) EvalCondition(expr string) (bool, error) {
+	mb := e.newBuf()
+	v, err := mb.evalExpr(expr, 0)
+	if err != nil {
+		return false, err
+	}
+	return v.bool(), nil
+}
+
 // EvalExpr evaluates an expression like %[...] and renders its value as
 // rpm does.
 func (e *Engine) EvalExpr(expr string) (string, error) {

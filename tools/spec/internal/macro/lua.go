@@ -10,7 +10,8 @@ package macro
 // the 5.3 functions they call (table.unpack, math.tointeger, string.pack is
 // not needed). Differences from 5.3 that remain: no integer subtype (a float
 // with an integral value prints as "3", where 5.3 prints "3.0"), no // or
-// bitwise operators, no utf8 library.
+// bitwise operators, no utf8 library. Numeric for loops accept strings as
+// in 5.3 (see coerceForLoops).
 
 import (
 	"context"
@@ -50,6 +51,7 @@ func compileLua(name, src string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, err
 	}
+	coerceForLoops(chunk)
 	p, err := lua.Compile(chunk, name)
 	if err != nil {
 		return nil, err

@@ -106,3 +106,40 @@ func TestExpandArgsAndEval(t *testing.T) {
 		t.Errorf("EvalExpr = %q, %v", got, err)
 	}
 }
+
+func TestLuaForLoopCoercesStrings(t *testing.T) {
+	// Lua 5.3 (rpm's) converts a string start/limit/step of a numeric for
+	// loop to a number; rpm's %_font_pkg and %writevars rely on it.
+	e := New(Options{})
+	for _, c := range []struct{ in, want string }{
+		{`%{lua: local n = 0; for i = 1, "3" do n = n + i end; print(n)}`, "6"},
+		{`%{lua: local s = ""; for i = "2", 6, "2" do s = s .. i end; print(s)}`, "246"},
+		{`%{lua: local f = function() local c = 0; for i = 1, "2" do c = c + 1 end; return c end; print(f())}`, "2"},
+	} {
+		got, err := e.Expand(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("%s: got %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+	if _, err := e.Expand(`%{lua: for i = 1, "x" do end}`); err == nil {
+		t.Error("a non-numeric limit must fail")
+	}
+}
+
+func TestEvalConditionDoesNotExpand(t *testing.T) {
+	// A spec %if line is expanded before rpmExprBoolFlags(s, 0) sees it; a
+	// '%' still in the text (from %%) is not expanded again.
+	e := New(Options{})
+	if err := e.Define("one 1", LevelGlobal); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := e.EvalBool("%{one} == 1"); err != nil || !v {
+		t.Errorf("EvalBool expands: got %v, %v", v, err)
+	}
+	if v, err := e.EvalCondition(`"%{one}" == "%{one}"`); err != nil || !v {
+		t.Errorf("EvalCondition compares the text: got %v, %v", v, err)
+	}
+	if _, err := e.EvalCondition("%{one} == 1"); err == nil {
+		t.Error("EvalCondition expanded %{one}")
+	}
+}
