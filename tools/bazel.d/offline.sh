@@ -12,6 +12,8 @@
 #     output/             Bazel's --output_user_root, so bazel-bin and built
 #                         binaries work on the host
 #     disk-cache/         Bazel's --disk_cache
+#   repository-cache/     Bazel's --repository_cache (see tools/bazel),
+#                         bind-mounted at the same path inside the chroot
 #   bazel-7.7.1/stamps/   one file per finished step, holding the step's key
 #
 # A step runs again only when its key changes (e.g. the hash of
@@ -324,7 +326,8 @@ offline_main() {
   local lock
   exec {lock}>"$ENV_DIR/lock"
   flock "$lock"
-  mount_all "$SHARED" "$goroot" "$parent"
+  mkdir -p "$CACHE/repository-cache"
+  mount_all "$SHARED" "$goroot" "$parent" "$(cd "$CACHE/repository-cache" && pwd -P)"
   exec {lock}>&-
 
   local env=(

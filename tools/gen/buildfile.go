@@ -213,8 +213,8 @@ func fixLoad(f *build.File) {
 		l := &build.LoadStmt{
 			ForceCompact: true,
 			Module:       str(RulesFile),
-			From:   []*build.Ident{{Name: RuleKind}},
-			To:     []*build.Ident{{Name: RuleKind}},
+			From:         []*build.Ident{{Name: RuleKind}},
+			To:           []*build.Ident{{Name: RuleKind}},
 		}
 		f.Stmt = append([]build.Expr{l}, f.Stmt...)
 	case !uses && load != nil:

@@ -40,14 +40,29 @@ type index struct {
 	learned   map[string][]provider  // provide name → providers
 	files     map[string][]provider  // exact %files path → providers
 	globs     map[string][]globEntry // literal dir → glob entries under it
-	deepGlobs []globEntry            // globs with glob characters in the dir part
+	deepGlobs map[string][]globEntry // globs with glob characters in the dir part, by the literal dir before them
 	sonames   map[string][]provider  // soname (libfoo.so.1) → providers
 	soGlobs   []globEntry            // basenames like libfoo.so.* (dir ignored)
+	memo      map[dep]match
 }
 
 type globEntry struct {
 	pattern string
+	lit     string // pattern's literal prefix: a quick test before path.Match
 	p       provider
+}
+
+func newGlob(pattern string, p provider) globEntry {
+	i := strings.IndexAny(pattern, "*?[\\")
+	return globEntry{pattern, pattern[:i], p}
+}
+
+func (g globEntry) match(s string) bool {
+	if !strings.HasPrefix(s, g.lit) {
+		return false
+	}
+	ok, _ := path.Match(g.pattern, s)
+	return ok
 }
 
 func hasGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
@@ -55,9 +70,9 @@ func hasGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
 // buildIndex indexes the packages every spec builds on arch.
 func buildIndex(arch string, specs []*specInfo, cfg *config) *index {
 	ix := &index{
-		arch: arch, names: map[string][]provider{}, pkgs: map[string][]provider{},
+		arch: arch, memo: map[dep]match{}, names: map[string][]provider{}, pkgs: map[string][]provider{},
 		learned: map[string][]provider{}, files: map[string][]provider{},
-		globs: map[string][]globEntry{}, sonames: map[string][]provider{},
+		globs: map[string][]globEntry{}, deepGlobs: map[string][]globEntry{}, sonames: map[string][]provider{},
 	}
 	for _, s := range specs {
 		a := s.Arch[arch]
@@ -99,14 +114,16 @@ func (ix *index) addPath(f string, pv provider) {
 	case !hasGlob(f):
 		ix.files[path.Clean(f)] = append(ix.files[path.Clean(f)], pv)
 	case hasGlob(dir):
-		ix.deepGlobs = append(ix.deepGlobs, globEntry{path.Clean(f), pv})
+		c := path.Clean(f)
+		lit := path.Dir(c[:strings.IndexAny(c, "*?[")] + "x")
+		ix.deepGlobs[lit] = append(ix.deepGlobs[lit], newGlob(c, pv))
 	default:
-		ix.globs[dir] = append(ix.globs[dir], globEntry{base, pv})
+		ix.globs[dir] = append(ix.globs[dir], newGlob(base, pv))
 	}
 	// Shared libraries provide their soname wherever they are installed.
 	if i := strings.Index(base, ".so"); i > 0 && strings.HasPrefix(base, "lib") {
 		if hasGlob(base) {
-			ix.soGlobs = append(ix.soGlobs, globEntry{base, pv})
+			ix.soGlobs = append(ix.soGlobs, newGlob(base, pv))
 			return
 		}
 		// libfoo.so.1.2.3 provides libfoo.so.1 (the usual SONAME), and
@@ -130,8 +147,18 @@ type match struct {
 	providers []provider
 }
 
-// lookup finds the best-tier providers of r on this arch.
+// lookup finds the best-tier providers of r on this arch (memoized: the
+// same requirements recur across specs).
 func (ix *index) lookup(r dep) match {
+	if m, ok := ix.memo[r]; ok {
+		return m
+	}
+	m := ix.find(r)
+	ix.memo[r] = m
+	return m
+}
+
+func (ix *index) find(r dep) match {
 	var byTier [numTiers][]provider
 	for _, p := range ix.names[r.Name] {
 		if p.prov.satisfies(r) {
@@ -157,7 +184,7 @@ func (ix *index) lookup(r dep) match {
 	if so := sonameOf(r.Name); so != "" {
 		fileTiers[tierFile] = append(fileTiers[tierFile], ix.sonames[so]...)
 		for _, g := range ix.soGlobs {
-			if ok, _ := path.Match(g.pattern, so); ok {
+			if g.match(so) {
 				fileTiers[tierFileGlob] = append(fileTiers[tierFileGlob], g.p)
 			}
 		}
@@ -196,14 +223,19 @@ func (ix *index) matchPath(c string, byTier *[numTiers][]provider) {
 	// Globs: the file itself, or one of its directories, matches.
 	for p := c; p != "/" && p != "."; p = path.Dir(p) {
 		for _, g := range ix.globs[path.Dir(p)] {
-			if ok, _ := path.Match(g.pattern, path.Base(p)); ok {
+			if g.match(path.Base(p)) {
 				byTier[tierFileGlob] = append(byTier[tierFileGlob], g.p)
 			}
 		}
 	}
-	for _, g := range ix.deepGlobs {
-		if ok, _ := path.Match(g.pattern, c); ok {
-			byTier[tierFileGlob] = append(byTier[tierFileGlob], g.p)
+	for d := path.Dir(c); ; d = path.Dir(d) {
+		for _, g := range ix.deepGlobs[d] {
+			if g.match(c) {
+				byTier[tierFileGlob] = append(byTier[tierFileGlob], g.p)
+			}
+		}
+		if d == "/" || d == "." {
+			break
 		}
 	}
 }

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -109,7 +110,9 @@ func plan(root, prefix string, specs []*specInfo, cfg *config, arches []string) 
 	rel := func(s *specInfo) string { return s.Folder.Dir + "/" + s.File }
 	fail := func(s *specInfo, err error) {
 		pl.failed[s.Folder] = append(pl.failed[s.Folder], s)
-		sum.Errors = append(sum.Errors, SpecError{rel(s), err.Error()})
+		// Paths in messages are shown relative to the root, so that the
+		// summary does not depend on where the tree is checked out.
+		sum.Errors = append(sum.Errors, SpecError{rel(s), strings.ReplaceAll(err.Error(), root+string(filepath.Separator), "")})
 	}
 
 	// Sources, headers and RPMs.
@@ -178,14 +181,25 @@ func plan(root, prefix string, specs []*specInfo, cfg *config, arches []string) 
 	}
 	unres := map[key]*Unresolved{}
 	toolchain := map[*specInfo]map[string]bool{}
-	for _, a := range arches {
+	// Arches resolve in parallel; results merge in arch order.
+	type specRes struct {
+		s   *specInfo
+		res []resolution
+	}
+	perArch := make([][]specRes, len(arches))
+	parallel(len(arches), 0, func(i int) {
+		a := arches[i]
 		rs := &resolver{ix: buildIndex(a, good, cfg), cfg: cfg, byLabel: byLabel}
 		for _, s := range good {
-			ai := s.Arch[a]
-			if !ai.buildsOn(a) {
-				continue
+			if ai := s.Arch[a]; ai.buildsOn(a) {
+				perArch[i] = append(perArch[i], specRes{s, rs.resolveAll(s, ai.BuildRequires)})
 			}
-			for _, r := range rs.resolveAll(s, ai.BuildRequires) {
+		}
+	})
+	for i, a := range arches {
+		for _, sr := range perArch[i] {
+			s := sr.s
+			for _, r := range sr.res {
 				switch r.Kind {
 				case kindSpec, kindSelf:
 					g.add(s, a, r)

@@ -48,8 +48,22 @@ type config struct {
 	epoch   int64
 	users   []User
 	groups  []Group
+	files   []ExtraFile
 	tempDir string
 }
+
+// ExtraFile is a regular file, owned by root, that the image definition
+// adds to the tree or puts in place of a packaged one (the host name, a
+// configuration file).
+type ExtraFile struct {
+	Path string // absolute path in the tree
+	Data []byte
+	Mode int64 // permission bits
+}
+
+// WithFiles adds files after the packages' payloads and the declared
+// accounts, replacing any packaged file at the same path.
+func WithFiles(f ...ExtraFile) Option { return func(c *config) { c.files = append(c.files, f...) } }
 
 // WithEpoch sets the SOURCE_DATE_EPOCH (seconds) that all modification times
 // are clamped to. The default is 0.
@@ -151,6 +165,11 @@ func Build(ctx context.Context, w io.Writer, rpms []string, opts ...Option) (*Re
 	}
 	if err := t.writeAccounts(); err != nil {
 		return nil, err
+	}
+	for _, f := range cfg.files {
+		if err := t.addExtra(f); err != nil {
+			return nil, err
+		}
 	}
 	if err := t.checkStructure(); err != nil {
 		return nil, err
@@ -400,6 +419,28 @@ func (t *tree) writeAccounts() error {
 		}
 		n.off, n.content, n.size, n.digest = -1, b, int64(len(b)), ""
 	}
+	return nil
+}
+
+// addExtra puts an ExtraFile in the tree, in place of a packaged regular
+// file or symlink at its path.
+func (t *tree) addExtra(f ExtraFile) error {
+	if err := checkPath(f.Path); err != nil {
+		return fmt.Errorf("adding extra file %q: %w", f.Path, err)
+	}
+	if f.Mode&^0o7777 != 0 {
+		return fmt.Errorf("adding extra file %s: mode %o is not permission bits", f.Path, f.Mode)
+	}
+	if old, ok := t.nodes[f.Path]; ok && old.kind == tar.TypeDir {
+		return fmt.Errorf("adding extra file %s: %s installs a directory there", f.Path, old.pkg)
+	}
+	for dir := path.Dir(f.Path); dir != "/"; dir = path.Dir(dir) {
+		if n, ok := t.nodes[dir]; ok && n.kind != tar.TypeDir {
+			return fmt.Errorf("adding extra file %s: %s is not a directory (from %s); give the path without links", f.Path, dir, n.pkg)
+		}
+	}
+	t.nodes[f.Path] = &node{path: f.Path, kind: tar.TypeReg, mode: f.Mode, owner: "root", group: "root",
+		mtime: t.cfg.epoch, off: -1, content: f.Data, size: int64(len(f.Data))}
 	return nil
 }
 

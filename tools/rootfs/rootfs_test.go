@@ -333,3 +333,42 @@ func TestMakeLeavesNothingOnError(t *testing.T) {
 		}
 	}
 }
+
+func TestExtraFiles(t *testing.T) {
+	rpms := rpmfiletest.WriteAll(t, t.TempDir(), base, app,
+		rpmfiletest.Spec{Name: "merged", Version: "1", Release: "1", Files: []rpmfiletest.File{{Path: "/bin", Link: "usr/bin"}}})
+	b, _ := build(t, rpms, rootfs.WithEpoch(7000), rootfs.WithFiles(
+		rootfs.ExtraFile{Path: "/etc/hostname", Data: []byte("core\n"), Mode: 0o644},
+		rootfs.ExtraFile{Path: "/etc/app.conf", Data: []byte("a=2\n"), Mode: 0o600},
+		rootfs.ExtraFile{Path: "/opt/new/run.sh", Data: []byte("#!/bin/sh\n"), Mode: 0o755},
+	))
+	got := readTar(t, b)
+	for _, want := range []entry{
+		{Name: "etc/hostname", Body: "core\n", Mode: 0o644},
+		{Name: "etc/app.conf", Body: "a=2\n", Mode: 0o600},
+		{Name: "opt/new/run.sh", Body: "#!/bin/sh\n", Mode: 0o755},
+	} {
+		e := got[want.Name]
+		if e.Body != want.Body || e.Mode != want.Mode || e.Type != tar.TypeReg || e.Uname != "root" || e.MTime != 7000 {
+			t.Errorf("%s = %+v, want body %q mode %o, root-owned, mtime 7000", want.Name, e, want.Body, want.Mode)
+		}
+	}
+	if _, ok := got["opt/new/"]; !ok {
+		t.Errorf("parent folder opt/new/ of an extra file is missing")
+	}
+	for _, tc := range []struct {
+		f    rootfs.ExtraFile
+		want string
+	}{
+		{rootfs.ExtraFile{Path: "etc/relative", Mode: 0o644}, "not an absolute path"},
+		{rootfs.ExtraFile{Path: "/usr/bin", Mode: 0o644}, "installs a directory there"},
+		{rootfs.ExtraFile{Path: "/bin/tool", Mode: 0o755}, "/bin is not a directory"},
+		{rootfs.ExtraFile{Path: "/etc/x", Mode: 0o100644}, "not permission bits"},
+	} {
+		var buf bytes.Buffer
+		_, err := rootfs.Build(context.Background(), &buf, rpms, rootfs.WithFiles(tc.f))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("extra file %q: error %v, want one containing %q", tc.f.Path, err, tc.want)
+		}
+	}
+}

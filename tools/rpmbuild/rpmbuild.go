@@ -17,6 +17,7 @@ package rpmbuild
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,7 @@ import (
 
 	"github.com/keel-build/keel/tools/buildroot"
 	"github.com/keel-build/keel/tools/rpmbuild/internal/rpminstall"
+	"github.com/keel-build/keel/tools/rpmfile"
 	"github.com/keel-build/keel/tools/sandbox"
 )
 
@@ -55,9 +57,16 @@ type Options struct {
 	SourceDateEpoch int64
 	WithCheck       bool
 	// Expect, if not nil, is the exact set of file names the build must
-	// produce (binary RPMs and the source RPM), as a Bazel rule declares them.
-	Expect  []string
-	Timeout time.Duration
+	// produce (binary RPMs, and the source RPM unless SRPM is set), as a
+	// Bazel rule declares them.
+	Expect []string
+	// SRPM, if set, is the path the source RPM is written to, instead of
+	// OutDir: its name need not be known beforehand.
+	SRPM string
+	// Metadata, if set, receives a JSON description of the binary RPMs
+	// (see Metadata).
+	Metadata string
+	Timeout  time.Duration
 	// TmpDir holds the private root and topdir; os.TempDir() if empty.
 	TmpDir string
 	// Stderr receives warnings; discarded if nil.
@@ -187,6 +196,12 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var srpm string
+	if o.SRPM != "" {
+		if srpm, outs, err = takeSRPM(outs); err != nil {
+			return nil, fmt.Errorf("building %s: %w", o.Spec, err)
+		}
+	}
 	names := make([]string, len(outs))
 	for i, p := range outs {
 		names[i] = filepath.Base(p)
@@ -198,12 +213,133 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 			return nil, fmt.Errorf("building %s: produced %q, but the rule expects %q", o.Spec, names, want)
 		}
 	}
+	var meta []byte
+	if o.Metadata != "" {
+		if meta, err = describe(outs); err != nil {
+			return nil, err
+		}
+	}
 	if err := publish(outs, o.OutDir); err != nil {
 		return nil, err
+	}
+	if srpm != "" {
+		if err := publishAs(srpm, o.SRPM); err != nil {
+			return nil, err
+		}
+		names = append(names, filepath.Base(srpm))
+	}
+	if meta != nil {
+		if err := writeAtomic(o.Metadata, meta); err != nil {
+			return nil, err
+		}
 	}
 	res.Outputs = names
 	res.Total = time.Since(start)
 	return res, nil
+}
+
+// takeSRPM separates the one source RPM from the binary RPMs.
+func takeSRPM(outs []string) (string, []string, error) {
+	var srpm string
+	var bins []string
+	for _, p := range outs {
+		if strings.HasSuffix(p, ".src.rpm") && filepath.Base(filepath.Dir(p)) == "SRPMS" {
+			if srpm != "" {
+				return "", nil, fmt.Errorf("two source RPMs: %s and %s", filepath.Base(srpm), filepath.Base(p))
+			}
+			srpm = p
+			continue
+		}
+		bins = append(bins, p)
+	}
+	if srpm == "" {
+		return "", nil, errors.New("rpmbuild made no source RPM")
+	}
+	return srpm, bins, nil
+}
+
+// MetadataPackage describes one built binary RPM, as rpm renders it.
+type MetadataPackage struct {
+	File     string   `json:"file"`
+	Name     string   `json:"name"`
+	Epoch    string   `json:"epoch"`
+	Version  string   `json:"version"`
+	Release  string   `json:"release"`
+	Arch     string   `json:"arch"`
+	Provides []string `json:"provides"`
+	Requires []string `json:"requires"`
+	Files    []string `json:"files"`
+}
+
+// Metadata is the JSON that Options.Metadata receives.
+type Metadata struct {
+	Packages []MetadataPackage `json:"packages"`
+}
+
+// describe reads the headers of the binary RPMs rpms.
+func describe(rpms []string) ([]byte, error) {
+	m := Metadata{Packages: []MetadataPackage{}}
+	for _, p := range rpms {
+		h, err := rpmfile.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("reading built RPM: %w", err)
+		}
+		mp := MetadataPackage{
+			File: filepath.Base(p), Name: h.Name, Epoch: h.Epoch, Version: h.Version, Release: h.Release, Arch: h.Arch,
+			Provides: []string{}, Requires: []string{}, Files: []string{},
+		}
+		for _, d := range h.Provides {
+			mp.Provides = append(mp.Provides, d.String())
+		}
+		for _, d := range h.Requires {
+			mp.Requires = append(mp.Requires, d.String())
+		}
+		for _, f := range h.Files {
+			mp.Files = append(mp.Files, f.Path)
+		}
+		m.Packages = append(m.Packages, mp)
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding metadata: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// publishAs copies src to dst through a temporary file beside dst.
+func publishAs(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(dst, data)
+}
+
+// writeAtomic writes data to a temporary file beside path, then renames it.
+func writeAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("making directory of %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
 }
 
 func check(o *Options) error {

@@ -373,3 +373,54 @@ func BenchmarkBuildHello(b *testing.B) {
 		})
 	}
 }
+
+// TestBuildSRPMAndMetadata writes the source RPM to a path of its own and
+// describes the binary RPMs as their headers say.
+func TestBuildSRPMAndMetadata(t *testing.T) {
+	root := needSandbox(t)
+	dir := t.TempDir()
+	o := helloOptions(root, filepath.Join(dir, "out"))
+	o.Expect = []string{"hello-1.0-1.x86_64.rpm", "hello-data-1.0-1.noarch.rpm"}
+	o.SRPM = filepath.Join(dir, "srpm", "hello.src.rpm")
+	o.Metadata = filepath.Join(dir, "meta.json")
+	if _, err := Build(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if got := slices.Sorted(maps.Keys(digests(t, o.OutDir))); !slices.Equal(got, o.Expect) {
+		t.Errorf("out dir holds %q, want %q", got, o.Expect)
+	}
+	if out, err := exec.Command("rpm", "-qp", "--qf", "%{NAME} %{SOURCERPM}", o.SRPM).Output(); err == nil && string(out) != "hello (none)" {
+		t.Errorf("SRPM header: %q", out)
+	}
+	data, err := os.ReadFile(o.Metadata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Metadata
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Packages) != 2 {
+		t.Fatalf("metadata of %d packages, want 2:\n%s", len(m.Packages), data)
+	}
+	hello, hdata := m.Packages[0], m.Packages[1]
+	if hello.File != "hello-1.0-1.x86_64.rpm" || hello.Name != "hello" || hello.Version != "1.0" || hello.Release != "1" || hello.Arch != "x86_64" {
+		t.Errorf("hello NEVRA: %+v", hello)
+	}
+	if !slices.Contains(hello.Provides, "hello = 1.0-1") || !slices.Contains(hello.Provides, "hello(x86-64) = 1.0-1") {
+		t.Errorf("hello provides %q", hello.Provides)
+	}
+	if !slices.Contains(hello.Files, "/usr/bin/hello") {
+		t.Errorf("hello files %q", hello.Files)
+	}
+	if hdata.Arch != "noarch" || !slices.Contains(hdata.Files, "/usr/share/hello/greeting") {
+		t.Errorf("hello-data: %+v", hdata)
+	}
+	// rpm itself must agree, where it is installed.
+	if out, err := exec.Command("rpm", "-qp", "--provides", filepath.Join(o.OutDir, hello.File)).Output(); err == nil {
+		want := strings.Join(hello.Provides, "\n") + "\n"
+		if string(out) != want {
+			t.Errorf("rpm --provides says %q, metadata %q", out, want)
+		}
+	}
+}

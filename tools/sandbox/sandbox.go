@@ -97,6 +97,10 @@ const (
 	MapSubordinate IDMapKind = "subordinate"
 	// MapSingle maps only the caller to 0: chown to other ids fails inside.
 	MapSingle IDMapKind = "single"
+	// MapNone makes no user namespace: the caller is privileged (host root
+	// with CAP_SYS_ADMIN) but may not make one, as in a chroot, so the
+	// command runs with the host's ids in the other namespaces.
+	MapNone IDMapKind = "none"
 )
 
 // Result reports a finished sandbox.
@@ -162,34 +166,19 @@ func Run(ctx context.Context, c *Config) (*Result, error) {
 	defer errR.Close()
 	defer errW.Close()
 
-	cmd := exec.Command("/proc/self/exe", InitVerb)
-	cmd.Args[0] = "keel-sandbox"
-	cmd.Env = []string{envStage + "=1"}
-	cmd.Stdin = nil
-	cmd.Stdout = orDiscard(c.Stdout)
-	cmd.Stderr = orDiscard(c.Stderr)
-	cmd.ExtraFiles = []*os.File{cfgR, errW} // fds 3 and 4
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS | syscall.CLONE_NEWPID |
-			syscall.CLONE_NEWNET | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC,
-		Setsid:    true,
-		Pdeathsig: syscall.SIGKILL,
-	}
-	switch idm.kind {
-	case MapIdentity:
-		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: idRange}}
-		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: idRange}}
-		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
-	case MapSingle:
-		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
-		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
-	}
-
 	// Pdeathsig follows the thread that started the child: keep it alive
 	// until the child is gone.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if err := cmd.Start(); err != nil {
+	cmd, err := startInit(c, idm, cfgR, errW)
+	if errors.Is(err, syscall.EPERM) && idm.kind == MapIdentity && privileged() {
+		// Linux refuses new user namespaces to a chrooted process (its
+		// root differs from its mount namespace's). A privileged caller
+		// needs none: the other namespaces isolate it all the same.
+		idm = &idMap{kind: MapNone}
+		cmd, err = startInit(c, idm, cfgR, errW)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("starting sandbox init: %w (are user namespaces enabled?)", err)
 	}
 	cfgR.Close()
@@ -245,6 +234,56 @@ func Run(ctx context.Context, c *Config) (*Result, error) {
 		return res, fmt.Errorf("waiting for sandbox: %w", werr)
 	}
 	return res, nil
+}
+
+// startInit starts the init process of the sandbox in fresh namespaces,
+// with a user namespace mapped as idm says unless idm.kind is MapNone.
+func startInit(c *Config, idm *idMap, cfgR, errW *os.File) (*exec.Cmd, error) {
+	cmd := exec.Command("/proc/self/exe", InitVerb)
+	cmd.Args[0] = "keel-sandbox"
+	cmd.Env = []string{envStage + "=1"}
+	cmd.Stdin = nil
+	cmd.Stdout = orDiscard(c.Stdout)
+	cmd.Stderr = orDiscard(c.Stderr)
+	cmd.ExtraFiles = []*os.File{cfgR, errW} // fds 3 and 4
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID |
+			syscall.CLONE_NEWNET | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC,
+		Setsid:    true,
+		Pdeathsig: syscall.SIGKILL,
+	}
+	if idm.kind != MapNone {
+		cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWUSER
+	}
+	switch idm.kind {
+	case MapIdentity:
+		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: idRange}}
+		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: idRange}}
+		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
+	case MapSingle:
+		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
+		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return cmd, nil
+}
+
+// privileged reports whether the process holds CAP_SYS_ADMIN, enough to
+// make the other namespaces without a user namespace.
+func privileged() bool {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return err == nil && caps&(1<<21) != 0 // CAP_SYS_ADMIN
+		}
+	}
+	return false
 }
 
 func orDiscard(w io.Writer) io.Writer {
@@ -340,16 +379,23 @@ func (m *idMap) apply(pid int) error {
 }
 
 // Available reports why sandboxes cannot run here, or nil if they can: it
-// starts the current binary in fresh namespaces and lets it exit at once.
+// starts the current binary in fresh namespaces and lets it exit at once,
+// without a user namespace where Run would do without one.
 func Available() error {
-	cmd := exec.Command("/proc/self/exe", InitVerb)
-	cmd.Args[0] = "keel-sandbox-probe"
-	cmd.Env = []string{envStage + "=probe"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWNET,
+	probe := func(flags uintptr) error {
+		cmd := exec.Command("/proc/self/exe", InitVerb)
+		cmd.Args[0] = "keel-sandbox-probe"
+		cmd.Env = []string{envStage + "=probe"}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags}
+		return cmd.Run()
 	}
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("creating user namespaces: %w", err)
+	const others = syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWNET
+	err := probe(syscall.CLONE_NEWUSER | others)
+	if errors.Is(err, syscall.EPERM) && os.Geteuid() == 0 && privileged() {
+		err = probe(others)
+	}
+	if err != nil {
+		return fmt.Errorf("creating namespaces: %w", err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/keel-build/keel/tools/image/disk"
 	"github.com/keel-build/keel/tools/image/iso"
+	"github.com/keel-build/keel/tools/image/kernel"
 	"github.com/keel-build/keel/tools/image/oci"
 )
 
@@ -21,9 +22,11 @@ import (
 //	    [--env K=V]... [--workdir DIR] [--user U] [--label K=V]... [--created EPOCH]
 //	    [--tag REPO:TAG] [--out-layout DIR] [--out-tarball FILE.tar]
 //	keel image oci-index --image LAYOUT_DIR... [--tag NAME] --out-layout DIR
-//	keel image iso --kernel VMLINUZ (--initrd FILE | --rootfs ROOTFS.tar) [--cmdline ...]
+//	keel image iso (--kernel VMLINUZ | --kernel-from-rootfs GLOB)
+//	    (--initrd FILE | --rootfs ROOTFS.tar) [--cmdline ...]
 //	    [--arch A] [--volume-id ID] [--efi-loader F] [--no-bios] [--epoch N] --out FILE.iso
-//	keel image disk --rootfs ROOTFS.tar --kernel VMLINUZ --initrd FILE [--cmdline ...]
+//	keel image disk --rootfs ROOTFS.tar (--kernel VMLINUZ | --kernel-from-rootfs GLOB)
+//	    [--initrd FILE] [--cmdline ...]
 //	    [--arch A] [--esp-size 64M] [--root-size 2G] [--efi-loader F] [--epoch N]
 //	    [--out-raw F] [--out-vhd F] [--out-vhdx F] [--out-qcow2 F]
 func runImage(args []string, stdout, stderr io.Writer) error {
@@ -66,6 +69,33 @@ func epochFlag(fs *flag.FlagSet, name string) func() (time.Time, error) {
 		}
 		return time.Unix(n, 0).UTC(), nil
 	}
+}
+
+// kernelFromRootfs resolves --kernel-from-rootfs: it extracts the kernel
+// matching pattern from the rootfs tar into a temporary folder, and returns
+// its path and the folder's cleanup.
+func kernelFromRootfs(kernelPath *string, pattern, rootfs string) (func(), error) {
+	none := func() {}
+	if pattern == "" {
+		return none, nil
+	}
+	if *kernelPath != "" {
+		return none, fmt.Errorf("give either --kernel or --kernel-from-rootfs, not both")
+	}
+	if rootfs == "" {
+		return none, fmt.Errorf("--kernel-from-rootfs needs --rootfs")
+	}
+	dir, err := os.MkdirTemp("", "keel-kernel-")
+	if err != nil {
+		return none, fmt.Errorf("creating kernel folder: %w", err)
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	*kernelPath = dir + "/vmlinuz"
+	if _, err := kernel.Extract(rootfs, pattern, *kernelPath); err != nil {
+		cleanup()
+		return none, err
+	}
+	return cleanup, nil
 }
 
 func noArgs(fs *flag.FlagSet) error {
@@ -180,6 +210,7 @@ func runImageISO(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("image iso", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.Kernel, "kernel", "", "kernel image with an EFI stub")
+	kernelGlob := fs.String("kernel-from-rootfs", "", "take the kernel from the rootfs tar: the one file matching this pattern, e.g. 'boot/vmlinuz-*'")
 	fs.StringVar(&o.Initrd, "initrd", "", "initramfs (or give --rootfs)")
 	fs.StringVar(&o.Rootfs, "rootfs", "", "rootfs tar to boot as the initramfs")
 	fs.StringVar(&o.Cmdline, "cmdline", "", "kernel command line")
@@ -202,6 +233,11 @@ func runImageISO(args []string, stdout, stderr io.Writer) error {
 	if o.Epoch, err = epoch(); err != nil {
 		return err
 	}
+	cleanup, err := kernelFromRootfs(&o.Kernel, *kernelGlob, o.Rootfs)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	if err := iso.Build(context.Background(), *out, o); err != nil {
 		return err
 	}
@@ -216,7 +252,8 @@ func runImageDisk(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.Rootfs, "rootfs", "", "rootfs tar: the ext4 root partition")
 	fs.StringVar(&o.Kernel, "kernel", "", "kernel image with an EFI stub")
-	fs.StringVar(&o.Initrd, "initrd", "", "initramfs that mounts the root partition")
+	kernelGlob := fs.String("kernel-from-rootfs", "", "take the kernel from the rootfs tar: the one file matching this pattern, e.g. 'boot/vmlinuz-*'")
+	fs.StringVar(&o.Initrd, "initrd", "", "initramfs that mounts the root partition (none: the kernel mounts it)")
 	fs.StringVar(&o.Cmdline, "cmdline", "", "kernel command line (root=PARTUUID=... is added unless present)")
 	fs.StringVar(&o.Arch, "arch", "amd64", "architecture: amd64 or arm64")
 	espSize := fs.String("esp-size", "0", "ESP size, e.g. 128M (0: fit the files, at least 64M)")
@@ -243,6 +280,11 @@ func runImageDisk(args []string, stdout, stderr io.Writer) error {
 	if o.Epoch, err = epoch(); err != nil {
 		return err
 	}
+	cleanup, err := kernelFromRootfs(&o.Kernel, *kernelGlob, o.Rootfs)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	l, err := disk.Build(context.Background(), o, out)
 	if err != nil {
 		return err

@@ -25,6 +25,8 @@ func TestImageVerbs(t *testing.T) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, h := range []*tar.Header{
+		{Name: "boot/", Typeflag: tar.TypeDir, Mode: 0o755},
+		{Name: "boot/vmlinuz-1.0", Typeflag: tar.TypeReg, Mode: 0o644, Size: 10},
 		{Name: "etc/", Typeflag: tar.TypeDir, Mode: 0o755},
 		{Name: "etc/os-release", Typeflag: tar.TypeReg, Mode: 0o644, Size: 10},
 	} {
@@ -53,6 +55,8 @@ func TestImageVerbs(t *testing.T) {
 		{[]string{"iso", "--kernel", "vmlinuz", "--rootfs", rootfs, "--cmdline", "console=ttyS0", "--out", "test.iso"}, []string{"test.iso"}},
 		{[]string{"disk", "--rootfs", rootfs, "--kernel", "vmlinuz", "--initrd", "vmlinuz", "--out-raw", "d.raw", "--out-vhdx", "d.vhdx"},
 			[]string{"d.raw", "d.vhdx"}},
+		{[]string{"iso", "--kernel-from-rootfs", "boot/vmlinuz-*", "--rootfs", rootfs, "--out", "k.iso"}, []string{"k.iso"}},
+		{[]string{"disk", "--rootfs", rootfs, "--kernel-from-rootfs", "boot/vmlinuz-*", "--out-qcow2", "k.qcow2"}, []string{"k.qcow2"}},
 	} {
 		var stdout, stderr bytes.Buffer
 		if err := runImage(tc.args, &stdout, &stderr); err != nil {
@@ -74,6 +78,9 @@ func TestImageVerbs(t *testing.T) {
 		{[]string{"oci", "--layer", rootfs, "--out-layout", "x", "--label", "novalue"}, `"novalue"`},
 		{[]string{"disk", "--rootfs", rootfs, "--kernel", "vmlinuz", "--initrd", "vmlinuz", "--root-size", "lots", "--out-raw", "x.raw"}, "--root-size"},
 		{[]string{"iso", "--kernel", "vmlinuz", "--rootfs", rootfs, "--epoch", "yesterday", "--out", "x.iso"}, "--epoch"},
+		{[]string{"iso", "--kernel", "vmlinuz", "--kernel-from-rootfs", "boot/*", "--rootfs", rootfs, "--out", "x.iso"}, "not both"},
+		{[]string{"iso", "--kernel-from-rootfs", "boot/*", "--initrd", "vmlinuz", "--out", "x.iso"}, "needs --rootfs"},
+		{[]string{"disk", "--rootfs", rootfs, "--kernel-from-rootfs", "boot/bzImage", "--out-raw", "x.raw"}, `no file matches "boot/bzImage"`},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := runImage(tc.args, &stdout, &stderr)

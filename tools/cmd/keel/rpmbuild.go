@@ -23,7 +23,8 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 //
 //	keel rpmbuild --root ROOT.tar.zst --spec F --source F... --dep-rpm F...
 //	    --out-dir D [--log F] [--target ARCH] [--define 'NAME VALUE']...
-//	    [--source-date-epoch N] [--with-check 0|1] [--expect NAME]... [@PARAMFILE]
+//	    [--source-date-epoch N] [--with-check 0|1] [--expect NAME]...
+//	    [--srpm F] [--metadata F] [@PARAMFILE]
 //
 // Arguments may come from a Bazel parameter file (@FILE, one per line).
 func runRpmbuild(args []string, stdout, stderr io.Writer) error {
@@ -47,6 +48,8 @@ func runRpmbuild(args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&o.SourceDateEpoch, "source-date-epoch", -1, "SOURCE_DATE_EPOCH; default: the spec's %changelog")
 	fs.IntVar(&withCheck, "with-check", 0, "1 runs %check")
 	fs.Var(&expect, "expect", "file name the build must produce; if given, the exact set (repeatable)")
+	fs.StringVar(&o.SRPM, "srpm", "", "file that receives the source RPM (instead of --out-dir)")
+	fs.StringVar(&o.Metadata, "metadata", "", "file that receives a JSON description of the binary RPMs: NEVRA, provides, requires, files")
 	fs.DurationVar(&o.Timeout, "timeout", 0, "kill the build after this long (0: never)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -44,9 +44,11 @@ const (
 
 // Options describe one disk.
 type Options struct {
-	Rootfs  string // rootfs tar: the ext4 root partition
-	Kernel  string // kernel with an EFI stub
-	Initrd  string // initramfs that mounts the root partition
+	Rootfs string // rootfs tar: the ext4 root partition
+	Kernel string // kernel with an EFI stub
+	// Initrd is an initramfs that mounts the root partition; empty for a
+	// kernel with the disk and ext4 drivers built in.
+	Initrd  string
 	Cmdline string // kernel command line; root=PARTUUID=... is added unless it has root=
 	Arch    string // amd64 (default) or arm64
 	// ESPSize and RootSize are partition sizes in bytes (multiples of
@@ -210,6 +212,9 @@ func (o *Options) check(out Outputs) error {
 		return fmt.Errorf("kernel command line %q has a line break", o.Cmdline)
 	}
 	for _, f := range [][2]string{{"rootfs", o.Rootfs}, {"kernel", o.Kernel}, {"initrd", o.Initrd}, {"EFI loader", o.EFILoader}} {
+		if f[1] == "" && f[0] == "initrd" {
+			continue
+		}
 		if f[1] == "" {
 			return fmt.Errorf("no %s given", f[0])
 		}
@@ -228,6 +233,10 @@ func (o *Options) check(out Outputs) error {
 func (o *Options) seed() ([]byte, error) {
 	h := sha256.New()
 	for _, p := range []string{o.Rootfs, o.Kernel, o.Initrd, o.EFILoader} {
+		if p == "" { // no initrd
+			h.Write([]byte{1})
+			continue
+		}
 		f, err := os.Open(p)
 		if err != nil {
 			return nil, fmt.Errorf("hashing %s: %w", p, err)

@@ -186,7 +186,7 @@ func TestBadInput(t *testing.T) {
 		want string
 	}{
 		{"missing kernel", Options{Rootfs: rootfs, Kernel: filepath.Join(dir, "vmlinuz-gone"), Initrd: initrd}, "vmlinuz-gone"},
-		{"missing initrd", Options{Rootfs: rootfs, Kernel: kernel}, "no initrd"},
+		{"missing initrd", Options{Rootfs: rootfs, Kernel: kernel, Initrd: filepath.Join(dir, "initrd-gone")}, "initrd-gone"},
 		{"rootfs not a tar", Options{Rootfs: notTar, Kernel: kernel, Initrd: initrd}, "notes.txt"},
 		{"odd root size", Options{Rootfs: rootfs, Kernel: kernel, Initrd: initrd, RootSize: 1000}, "root size 1000"},
 		{"root too small", Options{Rootfs: big, Kernel: kernel, Initrd: initrd, RootSize: 2 << 20}, "mkfs.ext4"},

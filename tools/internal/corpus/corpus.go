@@ -8,17 +8,23 @@ import (
 	"path/filepath"
 )
 
-// EnvVar names the environment variable that points at the corpus
-// directory (the one holding SPECS/, macros/ and expected/).
-const EnvVar = "KEEL_SPEC_CORPUS"
+// EnvVar names the environment variable that points at the folder of
+// corpora (the one holding azurelinux-3.0/ and oracle.sh). tools/bazel sets
+// it for tests when ../shared/corpus exists beside the checkout.
+const EnvVar = "KEEL_CORPUS"
 
-// Dir returns the corpus directory and whether it exists: $KEEL_SPEC_CORPUS,
-// else ../shared/corpus/azurelinux-3.0 next to the repository root, found
+// name is the corpus Keel's tests compare against, inside that folder.
+const name = "azurelinux-3.0"
+
+// Dir returns the corpus directory (the one holding SPECS/, macros/ and
+// expected/) and whether it exists: $KEEL_CORPUS/azurelinux-3.0, else
+// ../shared/corpus/azurelinux-3.0 next to the repository root, found
 // by walking up from the working directory to go.mod (under `bazel test`
 // that is the runfiles symlink of //:go.mod, which leads back to the
 // source tree).
 func Dir() (string, bool) {
 	if d := os.Getenv(EnvVar); d != "" {
+		d = filepath.Join(d, name)
 		return d, isCorpus(d)
 	}
 	wd, err := os.Getwd()
@@ -31,7 +37,7 @@ func Dir() (string, bool) {
 			if real, err := filepath.EvalSymlinks(filepath.Join(d, "go.mod")); err == nil {
 				root = filepath.Dir(real)
 			}
-			c := filepath.Join(filepath.Dir(root), "shared", "corpus", "azurelinux-3.0")
+			c := filepath.Join(filepath.Dir(root), "shared", "corpus", name)
 			return c, isCorpus(c)
 		}
 		if filepath.Dir(d) == d {

@@ -44,7 +44,7 @@ type Config struct {
 	Loader  string    // systemd-boot EFI binary
 	Arch    string    // "amd64" or "arm64": picks the removable-media file name
 	Kernel  string    // kernel image (bzImage/Image with an EFI stub)
-	Initrd  string    // initramfs
+	Initrd  string    // initramfs; empty for a kernel that mounts its root itself
 	Cmdline string    // kernel command line
 	Title   string    // menu title of the entry
 	Epoch   time.Time // timestamps of every file and folder
@@ -87,6 +87,9 @@ func Build(ctx context.Context, out string, cfg Config) error {
 	}
 	var sizes []int64
 	for _, in := range []struct{ what, path string }{{"EFI loader", cfg.Loader}, {"kernel", cfg.Kernel}, {"initrd", cfg.Initrd}} {
+		if in.path == "" && in.what == "initrd" {
+			continue
+		}
 		fi, err := os.Stat(in.path)
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", in.what, err)
@@ -132,7 +135,11 @@ func Build(ctx context.Context, out string, cfg Config) error {
 		title = "Keel"
 	}
 	loaderConf := "timeout 0\ndefault keel.conf\neditor no\n"
-	entry := fmt.Sprintf("title %s\nlinux %s\ninitrd %s\noptions %s\n", title, KernelPath, InitrdPath, cfg.Cmdline)
+	entry := fmt.Sprintf("title %s\nlinux %s\n", title, KernelPath)
+	if cfg.Initrd != "" {
+		entry += "initrd " + InitrdPath + "\n"
+	}
+	entry += "options " + cfg.Cmdline + "\n"
 	for name, text := range map[string]string{"loader.conf": loaderConf, "keel.conf": entry} {
 		if err := os.WriteFile(conf+"/"+name, []byte(text), 0o644); err != nil {
 			return fmt.Errorf("writing %s: %w", name, err)
@@ -144,13 +151,16 @@ func Build(ctx context.Context, out string, cfg Config) error {
 		Args: append(img, "::/EFI", "::/EFI/BOOT", "::/loader", "::/loader/entries", "::/keel")}); err != nil {
 		return err
 	}
-	for _, c := range [][2]string{
+	copies := [][2]string{
 		{cfg.Loader, "::/EFI/BOOT/" + boot},
 		{conf + "/loader.conf", "::/loader/loader.conf"},
 		{conf + "/keel.conf", "::/loader/entries/keel.conf"},
 		{cfg.Kernel, "::" + KernelPath},
-		{cfg.Initrd, "::" + InitrdPath},
-	} {
+	}
+	if cfg.Initrd != "" {
+		copies = append(copies, [2]string{cfg.Initrd, "::" + InitrdPath})
+	}
+	for _, c := range copies {
 		// mcopy without -m stamps files with SOURCE_DATE_EPOCH.
 		if _, err := hostcmd.Run(ctx, hostcmd.Cmd{Name: "mcopy", Epoch: cfg.Epoch, Args: append(img, c[0], c[1])}); err != nil {
 			return err

@@ -67,3 +67,39 @@ func TestBuild(t *testing.T) {
 		t.Errorf("missing kernel: error %v", err)
 	}
 }
+
+// TestNoInitrd checks that a kernel without an initrd gets a loader entry
+// without an initrd line, and no initrd file on the filesystem.
+func TestNoInitrd(t *testing.T) {
+	for _, tool := range []string{"mkfs.fat", "mcopy", "mtype"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not found (Debian packages dosfstools, mtools)", tool)
+		}
+	}
+	dir := t.TempDir()
+	file := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	out := filepath.Join(dir, "esp.img")
+	if err := Build(context.Background(), out, Config{
+		Loader: file("loader.efi", "MZ loader"), Kernel: file("vmlinuz", "MZ kernel"),
+		Cmdline: "console=ttyS0 root=/dev/vda2", Epoch: imagetest.Epoch, Serial: 1,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	entry, err := exec.Command("mtype", "-i", out, "::/loader/entries/keel.conf").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "title Keel\nlinux " + KernelPath + "\noptions console=ttyS0 root=/dev/vda2\n"
+	if string(entry) != want {
+		t.Errorf("loader entry:\n%s\nwant:\n%s", entry, want)
+	}
+	if err := exec.Command("mtype", "-i", out, "::"+InitrdPath).Run(); err == nil {
+		t.Errorf("%s is on the filesystem without an initrd", InitrdPath)
+	}
+}

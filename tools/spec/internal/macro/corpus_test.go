@@ -2,11 +2,11 @@ package macro
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/keel-build/keel/tools/internal/corpus"
 	"github.com/keel-build/keel/tools/spec/internal/rpmdata"
 )
 
@@ -16,24 +16,13 @@ type corpusCase struct {
 	fail bool
 }
 
-// corpusMacroDir locates the Azure Linux macro set of the spec corpus:
-// $KEEL_CORPUS, else <module root>/../shared/corpus.
+// corpusMacroDir locates the Azure Linux macro set of the spec corpus.
 func corpusMacroDir(t testing.TB) string {
-	root := os.Getenv("KEEL_CORPUS")
-	if root == "" {
-		wd, _ := os.Getwd()
-		for d := wd; d != filepath.Dir(d); d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				root = filepath.Join(d, "..", "shared", "corpus")
-				break
-			}
-		}
+	root, ok := corpus.Dir()
+	if !ok {
+		t.Skipf("spec corpus not found at %q (set %s to the folder holding azurelinux-3.0/)", root, corpus.EnvVar)
 	}
-	dir := filepath.Join(root, "azurelinux-3.0", "macros")
-	if _, err := os.Stat(filepath.Join(dir, "azl", "macros")); err != nil {
-		t.Skipf("spec corpus macros not found at %s (set KEEL_CORPUS): %v", dir, err)
-	}
-	return dir
+	return filepath.Join(root, "macros")
 }
 
 // loadAZL builds the engine the reference outputs were made with: rpm's
