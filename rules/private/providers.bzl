@@ -5,7 +5,8 @@ RpmInfo = provider(
     fields = {
         "rpms": "depset of File: the .rpm files this target produced (one package target: all its RPMs; a sub-package target: one).",
         "srpm": "File or None: the source RPM of an rpm_package.",
-        "packages": "list of struct(name, epoch, version, release, arch, file, provides, requires): one per RPM in `rpms` produced by this target, NEVRA and dependencies as rpm renders them.",
+        "packages": "list of struct(name, epoch, version, release, arch, file): one per RPM in `rpms` produced by this target, its NEVRA as known at analysis time (epoch '' when none).",
+        "metadata": "File or None: JSON `{\"packages\": [{\"file\", \"name\", \"epoch\", \"version\", \"release\", \"arch\", \"provides\", \"requires\", \"files\"}]}` read from the built RPMs' headers (provides and requires as `rpm -qp --provides/--requires` print them), one entry per RPM in `rpms`.",
         "transitive_rpms": "depset of File: `rpms` plus the RPMs of every target this one depends on at run time (what an image or a build root needs to install it).",
     },
 )

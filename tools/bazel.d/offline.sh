@@ -118,13 +118,16 @@ in_root() {
     DEBIAN_FRONTEND=noninteractive "$@"
 }
 
-# remove_tree DIR: deletes DIR after making sure nothing is mounted inside.
+# remove_tree DIR: deletes DIR after making sure nothing is mounted inside
+# it or on it.
 remove_tree() {
   local dir=$1
   [[ -e $dir ]] || return 0
-  if findmnt -rn -o TARGET | grep -q -F "$dir/"; then
+  local mounts
+  mounts=$(findmnt -rn -o TARGET | awk -v d="$dir" '$0 == d || index($0, d "/") == 1' | sort -r)
+  if [[ -n $mounts ]]; then
     log "unmounting what is left mounted under $dir"
-    findmnt -rn -o TARGET | grep -F "$dir/" | sort -r | xargs -r -n1 umount -l
+    xargs -r -n1 umount -l <<<"$mounts"
   fi
   rm -rf --one-file-system "$dir"
 }
@@ -300,6 +303,11 @@ bind() {
 # /dev and /sys (as slaves, so that unmounting them never reaches the host's),
 # and each DIR at its own path. remove_tree unmounts them before deleting.
 mount_all() {
+  # The chroot's / is a mount point of its own (recursive, so that what is
+  # already mounted inside stays visible): a process in the chroot can then
+  # make its mounts private in a new mount namespace, as keel's build
+  # sandbox does; Linux refuses that on a / that is not a mount point.
+  mountpoint -q "$ROOT" || mount --rbind "$ROOT" "$ROOT"
   mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
   local fs
   for fs in dev sys; do

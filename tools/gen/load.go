@@ -21,8 +21,11 @@ import (
 type specFolder struct {
 	Dir   string            // folder name under the root
 	Specs []string          // spec file names, sorted
-	Files map[string]string // every regular file of the folder → sha256
+	Files map[string]string // regular files: sha256 of specs, signatures and signed files, else "stat:SIZE:MTIME"
 	Build bool              // has a BUILD.bazel
+
+	sigs    map[string]string // file → sha256 from *.signatures.json
+	sigsErr error             // reading them failed
 }
 
 // specInfo is one spec and what each target arch makes of it.
@@ -113,26 +116,56 @@ func (f *specFolder) scan(dir string) error {
 		return fmt.Errorf("reading spec folder %s: %w", dir, err)
 	}
 	f.Files = map[string]string{}
+	var others []fs.DirEntry
 	for _, e := range ents {
 		if !e.Type().IsRegular() {
 			continue
 		}
 		n := e.Name()
-		if n == buildFileName {
+		switch {
+		case n == buildFileName:
 			f.Build = true
-			continue
+		case strings.HasSuffix(n, ".spec") || strings.HasSuffix(n, ".signatures.json"):
+			if strings.HasSuffix(n, ".spec") {
+				f.Specs = append(f.Specs, n)
+			}
+			if err := f.hash(dir, n); err != nil {
+				return err
+			}
+		default:
+			others = append(others, e)
 		}
-		if strings.HasSuffix(n, ".spec") {
-			f.Specs = append(f.Specs, n)
-		}
-		b, err := os.ReadFile(filepath.Join(dir, n))
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", filepath.Join(dir, n), err)
-		}
-		sum := sha256.Sum256(b)
-		f.Files[n] = hex.EncodeToString(sum[:])
 	}
 	sort.Strings(f.Specs)
+	// An error is reported for each spec of the folder by plan.
+	f.sigs, f.sigsErr = signatures(filepath.Dir(dir), f)
+	// Signed files are hashed (their hash is checked); for the others,
+	// which only matter to the evaluation cache (a spec may %include or
+	// %(cat) them), size and modification time stand in for the contents,
+	// as they do for make.
+	for _, e := range others {
+		if _, signed := f.sigs[e.Name()]; signed {
+			if err := f.hash(dir, e.Name()); err != nil {
+				return err
+			}
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", filepath.Join(dir, e.Name()), err)
+		}
+		f.Files[e.Name()] = fmt.Sprintf("stat:%d:%d", fi.Size(), fi.ModTime().UnixNano())
+	}
+	return nil
+}
+
+func (f *specFolder) hash(dir, name string) error {
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", filepath.Join(dir, name), err)
+	}
+	sum := sha256.Sum256(b)
+	f.Files[name] = hex.EncodeToString(sum[:])
 	return nil
 }
 

@@ -117,8 +117,6 @@ func plan(root, prefix string, specs []*specInfo, cfg *config, arches []string) 
 
 	// Sources, headers and RPMs.
 	plans := map[*specInfo]*specPlan{}
-	sigCache := map[*specFolder]map[string]string{}
-	var sigErr = map[*specFolder]error{}
 	var good []*specInfo
 	for _, s := range specs {
 		if s.Err != nil {
@@ -150,16 +148,19 @@ func plan(root, prefix string, specs []*specInfo, cfg *config, arches []string) 
 			sort.Strings(p.rpms[a])
 		}
 		f := s.Folder
-		if _, ok := sigCache[f]; !ok {
-			sigCache[f], sigErr[f] = signatures(root, f)
-		}
-		if sigErr[f] != nil {
-			fail(s, sigErr[f])
+		if f.sigsErr != nil {
+			fail(s, f.sigsErr)
 			continue
 		}
-		src, err := resolveSources(root, pkgPath(prefix, f.Dir), s, sigCache[f])
+		src, err := resolveSources(root, pkgPath(prefix, f.Dir), s, f.sigs)
 		if err != nil {
 			fail(s, err)
+			continue
+		}
+		if clash := targetClash(f, src.local); clash != "" {
+			// Bazel lets a rule hide a source file of the same name: the
+			// target would depend on itself instead of on the file.
+			fail(s, fmt.Errorf("%s/%s: a source file named like the package target %q cannot be referred to in Bazel; rename it", f.Dir, clash, clash))
 			continue
 		}
 		p.sources = src
@@ -369,4 +370,15 @@ func uniqFileLists(in []FileList) []FileList {
 		out = append(out, f)
 	}
 	return out
+}
+
+// targetClash returns a local source named like a spec target of the
+// folder, if any.
+func targetClash(f *specFolder, local []string) string {
+	for _, sp := range f.Specs {
+		if contains(local, strings.TrimSuffix(sp, ".spec")) {
+			return strings.TrimSuffix(sp, ".spec")
+		}
+	}
+	return ""
 }

@@ -78,7 +78,7 @@ func resolveSources(root, pkg string, s *specInfo, sigs map[string]string) (*spe
 			path := filepath.Join(root, s.Folder.Dir, file)
 			sum, signed := sigs[file]
 			if have, ok := s.Folder.Files[file]; ok {
-				if signed && have != sum {
+				if signed && have != sum { // signed files are hashed by scan
 					return nil, fmt.Errorf("%s: sha256 %s does not match %s in the folder's signatures.json", path, have, sum)
 				}
 				out.local = append(out.local, file)

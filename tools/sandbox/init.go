@@ -91,6 +91,9 @@ func initFail(format string, args ...any) {
 // its symbolic links against the new root.
 func setup(c *Config) error {
 	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
+		if err == syscall.EINVAL {
+			return fmt.Errorf("making mounts private: %w (in a chroot, its root must be a mount point: mount --rbind DIR DIR before chroot DIR)", err)
+		}
 		return fmt.Errorf("making mounts private: %w", err)
 	}
 	root := c.Root

@@ -15,19 +15,19 @@ import (
 	"github.com/ulikunitz/xz"
 )
 
-// debian is the union of the source indexes of the configured archives,
-// restricted to the wanted hashes.
+// debian is the union of the source indexes of the configured archives.
 type debian struct {
 	client *http.Client
 	log    io.Writer
-	// pool maps a wanted sha256 to the URL of a file with that hash.
+	// pool maps the sha256 of every listed file to its URL (the first
+	// archive listing it wins).
 	pool map[string]string
 }
 
 // openDebian reads the apt configuration, downloads every archive's
 // Sources.xz (checked against its Release file) and records where the
-// wanted hashes are. Archives without source indexes are skipped with a
-// warning; having none at all is an error.
+// wanted hashes are. Archives without source indexes, or unreachable, are
+// skipped with a warning; having none at all is an error.
 //
 // The Release file's signature is not checked: trust rests on the sha256
 // of each wanted file, which comes from the repository, not the mirror. A
@@ -52,12 +52,15 @@ func openDebian(ctx context.Context, o Options) (*debian, error) {
 	for _, a := range archives {
 		n, err := d.loadArchive(ctx, a)
 		if err != nil {
-			var nf *notFoundError
-			if errors.As(err, &nf) {
-				fmt.Fprintf(o.Log, "warning: %s %s: no source index (%v)\n", a.URI, a.Suite, err)
-				continue
+			// An index that does not match its Release file is an error;
+			// an archive that cannot be reached or has no source index
+			// (a third-party repository, say) is only skipped.
+			var me *MismatchError
+			if errors.As(err, &me) || ctx.Err() != nil {
+				return nil, err
 			}
-			return nil, err
+			fmt.Fprintf(o.Log, "warning: %s %s: no source index (%v)\n", a.URI, a.Suite, err)
+			continue
 		}
 		loaded += n
 	}

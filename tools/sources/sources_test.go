@@ -118,10 +118,17 @@ func TestReadWantFile(t *testing.T) {
 			content: `{"Signatures": {"local.conf": "` + strings.Repeat("3", 64) + `"}}`,
 			err:     "local.conf: sha256 mismatch: expected " + strings.Repeat("3", 64) + ", got " + sum([]byte(local)),
 		},
+		{
+			name: "lock file as keel gen writes it",
+			content: `{"sources": [{"package": "SPECS/b", "file": "b-2.tar.xz", "sha256": "` + strings.Repeat("2", 64) + `",
+			  "urls": []}]}`,
+			want: []Want{{File: "b-2.tar.xz", SHA256: strings.Repeat("2", 64), URLs: []string{}, Package: "SPECS/b"}},
+		},
+		{name: "lock file with an unknown field", content: `{"sources": [{"file": "a", "hash": "1"}]}`, err: `unknown field "hash"`},
 		{name: "short hash", content: `[{"file": "a", "sha256": "abc"}]`, err: `entry 1 (a): "abc" is not a sha256`},
 		{name: "unknown field", content: `[{"file": "a", "sha": "abc"}]`, err: `unknown field "sha"`},
-		{name: "no signatures", content: `{"Sigs": {}}`, err: `no "Signatures" object`},
-		{name: "not json", content: `a b c`, err: "want a JSON list"},
+		{name: "no signatures", content: `{"Sigs": {}}`, err: `no "Signatures" object and no "sources" list`},
+		{name: "not json", content: `a b c`, err: "want a JSON lock file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -221,7 +228,7 @@ type mirror struct {
 	got   []string // paths requested
 }
 
-func xzBytes(t *testing.T, s string) []byte {
+func xzBytes(t testing.TB, s string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w, err := xz.NewWriter(&buf)
@@ -275,12 +282,17 @@ func newMirror(t *testing.T, pool map[string]string, listed map[string]string) *
 }
 
 // aptDir writes an apt configuration pointing at m: a deb822 file with two
-// suites and a disabled file naming a host that must never be contacted.
+// suites, a disabled file naming a host that must never be contacted, and
+// an archive on a server that is down.
 func (m *mirror) aptDir(t *testing.T) string {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "sources.list.d", "debian.sources"), fmt.Sprintf(
 		"Types: deb\nURIs: %s/debian\nSuites: bookworm bookworm-updates\nComponents: main\n", m.srv.URL))
 	write(t, filepath.Join(dir, "sources.list.d", "other.list.disabled"), "deb http://unreachable.invalid/x stable main\n")
+	// An archive nobody answers for: skipped, not fatal.
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	write(t, filepath.Join(dir, "sources.list.d", "z-down.list"), "deb "+down.URL+"/debian bookworm main\n")
 	return dir
 }
 
@@ -303,8 +315,9 @@ func TestSeedFromDebian(t *testing.T) {
 	if got, _ := os.ReadFile(CachePath(cache, wants[0].SHA256)); string(got) != "hello source" {
 		t.Errorf("cache holds %q", got)
 	}
-	if !strings.Contains(log.String(), "bookworm-updates: no source index") {
-		t.Errorf("log does not warn about the suite without an index:\n%s", log.String())
+	if !strings.Contains(log.String(), "bookworm-updates: no source index") ||
+		!strings.Contains(log.String(), "connection refused") {
+		t.Errorf("log does not warn about the suite without an index and the archive that is down:\n%s", log.String())
 	}
 	for _, p := range m.got {
 		if strings.Contains(p, "other_2.0") {
@@ -343,7 +356,7 @@ func TestSeedFromDebianErrors(t *testing.T) {
 		delete(m.files, "/debian/dists/bookworm/Release")
 		_, err := Seed(context.Background(), Options{RepositoryCache: t.TempDir(), FromDebian: true, AptDir: m.aptDir(t)},
 			[]Want{{SHA256: wantHash}})
-		if err == nil || !strings.Contains(err.Error(), "none of the 2 archives") {
+		if err == nil || !strings.Contains(err.Error(), "none of the 3 archives") {
 			t.Fatalf("err = %v", err)
 		}
 	})

@@ -17,7 +17,8 @@ const LockFile = "sources.lock.json"
 // ReadWants turns command-line arguments into wanted files. Each argument
 // is one of:
 //   - a sha256 (64 hex digits);
-//   - a sources lock file: a JSON list of {file, sha256, urls, package};
+//   - a sources lock file: {"sources": [{file, sha256, urls, package}...]}
+//     as keel gen writes it, or just the list;
 //   - a *.signatures.json file as Azure Linux writes them:
 //     {"Signatures": {"file": "sha256", ...}}; files present next to it are
 //     local sources: their hashes are checked and they are not wanted;
@@ -89,16 +90,30 @@ func ReadWantFile(path string) ([]Want, error) {
 			return nil, fmt.Errorf("%s: reading lock file: %w", path, err)
 		}
 	case bytes.HasPrefix(trimmed, []byte("{")):
-		var sig struct {
+		var obj struct {
 			Signatures map[string]string
+			Sources    []Want `json:"sources"`
 		}
-		if err := json.Unmarshal(data, &sig); err != nil {
-			return nil, fmt.Errorf("%s: reading signatures: %w", path, err)
+		if err := json.Unmarshal(data, &obj); err != nil {
+			return nil, fmt.Errorf("%s: reading JSON: %w", path, err)
 		}
-		if sig.Signatures == nil {
-			return nil, fmt.Errorf("%s: no \"Signatures\" object", path)
+		if obj.Sources != nil {
+			// A lock file as keel gen writes it: {"sources": [...]}.
+			dec := json.NewDecoder(bytes.NewReader(data))
+			dec.DisallowUnknownFields()
+			var lock struct {
+				Sources []Want `json:"sources"`
+			}
+			if err := dec.Decode(&lock); err != nil {
+				return nil, fmt.Errorf("%s: reading lock file: %w", path, err)
+			}
+			out = lock.Sources
+			break
 		}
-		for f, s := range sig.Signatures {
+		if obj.Signatures == nil {
+			return nil, fmt.Errorf("%s: no \"Signatures\" object and no \"sources\" list", path)
+		}
+		for f, s := range obj.Signatures {
 			// A file next to the signatures is a local source, kept in
 			// the tree: check it, but it needs no cache entry.
 			local := filepath.Join(filepath.Dir(path), f)
@@ -112,7 +127,7 @@ func ReadWantFile(path string) ([]Want, error) {
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
 	default:
-		return nil, fmt.Errorf("%s: want a JSON list (lock file) or object (signatures)", path)
+		return nil, fmt.Errorf("%s: want a JSON lock file or signatures object", path)
 	}
 	for i, w := range out {
 		if !isSHA256(strings.ToLower(w.SHA256)) {

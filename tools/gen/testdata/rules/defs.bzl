@@ -74,10 +74,13 @@ def rpm_package(
       **kwargs: common attributes (visibility, tags, ...).
     """
     _ = (unresolved_requires, cut_deps)  # recorded for people, not for Bazel
+
+    # Any package may build-depend on any other.
+    kwargs.setdefault("visibility", ["//visibility:public"])
     compat = {}
     if arches != None:
         compat = {ARCH_CONSTRAINTS[a]: [] for a in arches}
-        compat["//conditions:default"] = ["@platforms//:incompatible"]
+        compat["//conditions:default"] = ["//rules:never"]
     _rpm_package(
         name = name,
         spec = spec,

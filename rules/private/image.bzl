@@ -1,0 +1,269 @@
+"""Image rules: OCI image and index, bootable ISO, GPT disk image.
+
+Each takes a rootfs target (RootfsInfo) and runs one `keel image` verb.
+"""
+
+load(":providers.bzl", "RootfsInfo", "RpmInfo")
+load(":rootfs.bzl", "DEFAULT_EPOCH")
+
+OciLayoutInfo = provider(
+    doc = "An OCI image layout made by oci_image.",
+    fields = {
+        "layout": "File: the OCI layout directory.",
+        "arch": "string: the rpm architecture of the image.",
+    },
+)
+
+_OCI_ARCH = {"aarch64": "arm64", "x86_64": "amd64"}
+
+_KEEL = attr.label(
+    doc = "The keel tool.",
+    default = "//tools/cmd/keel",
+    executable = True,
+    cfg = "exec",
+)
+
+_ROOTFS = attr.label(
+    doc = "The rootfs target (RootfsInfo) the image is made of.",
+    providers = [RootfsInfo],
+    mandatory = True,
+)
+
+_EPOCH = attr.int(
+    doc = "Unix time of every date in the image (SOURCE_DATE_EPOCH).",
+    default = DEFAULT_EPOCH,
+)
+
+def _params(ctx):
+    args = ctx.actions.args()
+    args.use_param_file("@%s", use_always = True)
+    args.set_param_file_format("multiline")
+    return args
+
+def _oci_image_impl(ctx):
+    rootfs = ctx.attr.rootfs[RootfsInfo]
+    layout = ctx.actions.declare_directory(ctx.label.name)
+    tarball = ctx.actions.declare_file(ctx.label.name + ".tar")
+    tag = ctx.attr.tag or "keel/%s:latest" % ctx.label.name
+    args = ctx.actions.args()
+    args.add("image")
+    args.add("oci")
+    params = _params(ctx)
+    params.add("--layer", rootfs.tar)
+    params.add("--arch", _OCI_ARCH[rootfs.arch])
+    params.add_all(ctx.attr.entrypoint, before_each = "--entrypoint")
+    params.add_all(ctx.attr.cmd, before_each = "--cmd")
+    params.add_all(["%s=%s" % (k, ctx.attr.env[k]) for k in sorted(ctx.attr.env)], before_each = "--env")
+    params.add_all(["%s=%s" % (k, ctx.attr.labels[k]) for k in sorted(ctx.attr.labels)], before_each = "--label")
+    if ctx.attr.workdir:
+        params.add("--workdir", ctx.attr.workdir)
+    if ctx.attr.user:
+        params.add("--user", ctx.attr.user)
+    params.add("--created", str(ctx.attr.epoch))
+    params.add("--tag", tag)
+    params.add("--out-layout", layout.path)
+    params.add("--out-tarball", tarball)
+    ctx.actions.run(
+        executable = ctx.executable._keel,
+        arguments = [args, params],
+        inputs = [rootfs.tar],
+        outputs = [layout, tarball],
+        mnemonic = "KeelOciImage",
+        progress_message = "Writing OCI image %{label}",
+    )
+    return [
+        DefaultInfo(files = depset([layout, tarball])),
+        OutputGroupInfo(layout = depset([layout]), tarball = depset([tarball])),
+        OciLayoutInfo(layout = layout, arch = rootfs.arch),
+    ]
+
+oci_image = rule(
+    implementation = _oci_image_impl,
+    doc = """An OCI image with the rootfs as its one layer: an OCI layout
+directory named after the target, and `NAME.tar`, a tarball that
+`docker load` and `podman load` read.""",
+    attrs = {
+        "rootfs": _ROOTFS,
+        "entrypoint": attr.string_list(doc = "The image's entrypoint, argument by argument."),
+        "cmd": attr.string_list(doc = "The image's default command (arguments of the entrypoint)."),
+        "env": attr.string_dict(doc = "Environment variables."),
+        "labels": attr.string_dict(doc = "Image labels (org.opencontainers.image.*, ...)."),
+        "workdir": attr.string(doc = "Working directory of the container."),
+        "user": attr.string(doc = "User the container runs as."),
+        "tag": attr.string(doc = "Image name repo:tag, in the layout's index and the tarball; default keel/NAME:latest."),
+        "epoch": _EPOCH,
+        "_keel": _KEEL,
+    },
+)
+
+def _oci_image_index_impl(ctx):
+    layout = ctx.actions.declare_directory(ctx.label.name)
+    arches = {}
+    params = _params(ctx)
+    for image in ctx.attr.images:
+        info = image[OciLayoutInfo]
+        if info.arch in arches:
+            fail("oci_image_index %s: images: %s and %s are both %s; give one image per architecture" % (ctx.label, arches[info.arch], image.label, info.arch))
+        arches[info.arch] = image.label
+        params.add("--image", info.layout.path)
+    if ctx.attr.tag:
+        params.add("--tag", ctx.attr.tag)
+    params.add("--out-layout", layout.path)
+    ctx.actions.run(
+        executable = ctx.executable._keel,
+        arguments = [ctx.actions.args().add("image").add("oci-index"), params],
+        inputs = [image[OciLayoutInfo].layout for image in ctx.attr.images],
+        outputs = [layout],
+        mnemonic = "KeelOciIndex",
+        progress_message = "Writing multi-arch OCI index %{label}",
+    )
+    return [DefaultInfo(files = depset([layout]))]
+
+oci_image_index = rule(
+    implementation = _oci_image_index_impl,
+    doc = "A multi-architecture OCI image index over oci_image targets, as an OCI layout directory named after the target.",
+    attrs = {
+        "images": attr.label_list(
+            doc = "oci_image targets, one per architecture.",
+            providers = [OciLayoutInfo],
+            mandatory = True,
+        ),
+        "tag": attr.string(doc = "Ref name of the index in the layout."),
+        "_keel": _KEEL,
+    },
+)
+
+def _kernel_args(ctx, args):
+    """Adds the kernel flags; returns the kernel file input, or None."""
+    kernel = ctx.attr.kernel
+    if kernel == None or RpmInfo in kernel:
+        args.add("--kernel-from-rootfs", ctx.attr.kernel_path)
+        return None
+    files = kernel.files.to_list()
+    if len(files) != 1:
+        fail("%s: kernel: %s gives %d files; give one kernel file, or a kernel package (RpmInfo) installed in the rootfs" % (ctx.label, kernel.label, len(files)))
+    args.add("--kernel", files[0])
+    return files[0]
+
+def _iso_image_impl(ctx):
+    rootfs = ctx.attr.rootfs[RootfsInfo]
+    out = ctx.actions.declare_file(ctx.label.name + ".iso")
+    params = _params(ctx)
+    params.add("--rootfs", rootfs.tar)
+    inputs = [rootfs.tar]
+    kernel = _kernel_args(ctx, params)
+    if kernel:
+        inputs.append(kernel)
+    params.add("--cmdline", ctx.attr.cmdline)
+    params.add("--arch", _OCI_ARCH[rootfs.arch])
+    if ctx.attr.volume_id:
+        params.add("--volume-id", ctx.attr.volume_id)
+    if not ctx.attr.bios:
+        params.add("--no-bios")
+    params.add("--epoch", str(ctx.attr.epoch))
+    params.add("--out", out)
+    ctx.actions.run(
+        executable = ctx.executable._keel,
+        arguments = [ctx.actions.args().add("image").add("iso"), params],
+        inputs = inputs,
+        outputs = [out],
+        mnemonic = "KeelIso",
+        progress_message = "Writing ISO image %{label}",
+    )
+    return [DefaultInfo(files = depset([out]))]
+
+_KERNEL_ATTRS = {
+    "kernel": attr.label(
+        doc = "The kernel: a file (bzImage with the EFI stub), or a kernel package (RpmInfo) that the rootfs installs, " +
+              "found in the rootfs at kernel_path. Unset: found in the rootfs at kernel_path.",
+        allow_files = True,
+    ),
+    "kernel_path": attr.string(
+        doc = "Pattern of the kernel's path in the rootfs (exactly one file must match).",
+        default = "boot/vmlinuz-*",
+    ),
+    "cmdline": attr.string(
+        doc = "Kernel command line.",
+        default = "console=tty0 console=ttyS0",
+    ),
+}
+
+iso_image = rule(
+    implementation = _iso_image_impl,
+    doc = """A hybrid ISO (NAME.iso) that boots the rootfs as an initramfs under
+UEFI (systemd-boot) and, on x86_64, BIOS (isolinux). Reproducible: the same
+inputs and epoch give the same bytes.""",
+    attrs = dict(_KERNEL_ATTRS, **{
+        "rootfs": _ROOTFS,
+        "volume_id": attr.string(doc = "ISO volume label, at most 32 characters; default KEEL."),
+        "bios": attr.bool(doc = "Also boot under BIOS (isolinux; x86_64 only).", default = True),
+        "epoch": _EPOCH,
+        "_keel": _KEEL,
+    }),
+)
+
+_DISK_FORMATS = {"qcow2": "--out-qcow2", "raw": "--out-raw", "vhd": "--out-vhd", "vhdx": "--out-vhdx"}
+
+def _disk_image_impl(ctx):
+    rootfs = ctx.attr.rootfs[RootfsInfo]
+    if not ctx.attr.formats:
+        fail("disk_image %s: formats is empty; give at least one of %s" % (ctx.label, sorted(_DISK_FORMATS)))
+    params = _params(ctx)
+    params.add("--rootfs", rootfs.tar)
+    inputs = [rootfs.tar]
+    kernel = _kernel_args(ctx, params)
+    if kernel:
+        inputs.append(kernel)
+    if ctx.file.initrd:
+        params.add("--initrd", ctx.file.initrd)
+        inputs.append(ctx.file.initrd)
+    params.add("--cmdline", ctx.attr.cmdline)
+    params.add("--arch", _OCI_ARCH[rootfs.arch])
+    if ctx.attr.size:
+        params.add("--root-size", ctx.attr.size)
+    if ctx.attr.esp_size:
+        params.add("--esp-size", ctx.attr.esp_size)
+    params.add("--epoch", str(ctx.attr.epoch))
+    outs = []
+    for f in ctx.attr.formats:
+        if f not in _DISK_FORMATS:
+            fail("disk_image %s: formats: %r is not a format; use %s" % (ctx.label, f, sorted(_DISK_FORMATS)))
+        out = ctx.actions.declare_file("%s.%s" % (ctx.label.name, f))
+        params.add(_DISK_FORMATS[f], out)
+        outs.append(out)
+    ctx.actions.run(
+        executable = ctx.executable._keel,
+        arguments = [ctx.actions.args().add("image").add("disk"), params],
+        inputs = inputs,
+        outputs = outs,
+        mnemonic = "KeelDisk",
+        progress_message = "Writing disk image %{label}",
+    )
+    return [
+        DefaultInfo(files = depset(outs)),
+        OutputGroupInfo(**{f: depset([o]) for f, o in zip(ctx.attr.formats, outs)}),
+    ]
+
+disk_image = rule(
+    implementation = _disk_image_impl,
+    doc = """A GPT disk that boots under UEFI: an EFI system partition
+(systemd-boot, the kernel, the optional initrd) and an ext4 root partition
+made from the rootfs; written as NAME.raw, NAME.vhd (fixed), NAME.vhdx
+(dynamic) and NAME.qcow2, as `formats` asks. root=PARTUUID=... is added to
+the command line unless it has root=.""",
+    attrs = dict(_KERNEL_ATTRS, **{
+        "rootfs": _ROOTFS,
+        "initrd": attr.label(
+            doc = "An initramfs that mounts the root partition; unset for a kernel with the disk and ext4 drivers built in.",
+            allow_single_file = True,
+        ),
+        "formats": attr.string_list(
+            doc = "Output formats: raw, vhd, vhdx, qcow2.",
+            default = ["raw", "vhd", "vhdx", "qcow2"],
+        ),
+        "size": attr.string(doc = "Root partition size, e.g. \"512M\" or \"2G\"; empty: fit the rootfs."),
+        "esp_size": attr.string(doc = "EFI system partition size, e.g. \"128M\"; empty: fit the files (at least 64M)."),
+        "epoch": _EPOCH,
+        "_keel": _KEEL,
+    }),
+)

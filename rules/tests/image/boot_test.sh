@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# boot_test.sh FIRMWARE KIND IMAGE WANT_HOST: boots IMAGE in QEMU (TCG) and
+# passes when the init prints "KEEL-BOOT-OK host=WANT_HOST" on the serial
+# console within $BOOT_TIMEOUT seconds (default 180; QEMU is always killed).
+# FIRMWARE: uefi (OVMF) or bios (SeaBIOS). KIND: iso, or a QEMU disk format
+# (raw, vpc, vhdx, qcow2) attached as virtio.
+set -euo pipefail
+firmware=$1 kind=$2 image=$3 want_host=$4
+limit=${BOOT_TIMEOUT:-180}
+marker=KEEL-BOOT-OK
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+args=(-m 512 -smp 1 -display none -monitor none -nodefaults -no-reboot)
+case $firmware in
+  uefi) args+=(-bios /usr/share/ovmf/OVMF.fd) ;;
+  bios) ;;
+  *) fail "firmware $firmware: want uefi or bios" ;;
+esac
+case $kind in
+  iso) args+=(-drive "file=$image,media=cdrom,readonly=on,format=raw") ;;
+  raw | vpc | vhdx | qcow2) args+=(-drive "file=$image,format=$kind,if=virtio,snapshot=on") ;;
+  *) fail "kind $kind: want iso, raw, vpc, vhdx or qcow2" ;;
+esac
+work=${TEST_TMPDIR:-$(mktemp -d)}
+log=$work/serial.log
+: >"$log"
+start=$(date +%s%N)
+timeout -k 5 "$limit" qemu-system-x86_64 "${args[@]}" -serial "file:$log" 2>"$work/qemu.err" &
+pid=$!
+trap 'kill "$pid" 2>/dev/null || true' EXIT
+elapsed=
+while :; do
+  if grep -qa "$marker" "$log"; then
+    elapsed=$((($(date +%s%N) - start) / 1000000))
+    break
+  fi
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.2
+done
+kill "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+if [[ -z $elapsed ]]; then
+  echo "--- qemu stderr:" >&2
+  cat "$work/qemu.err" >&2
+  echo "--- serial console (last 40 lines):" >&2
+  tail -n 40 "$log" | tr -d '\r' >&2
+  fail "no $marker within ${limit}s: qemu-system-x86_64 ${args[*]}"
+fi
+line=$(grep -a "$marker" "$log" | head -n1 | tr -d '\r')
+[[ $line == *"$marker host=$want_host "* ]] || fail "marker line '$line' lacks host=$want_host"
+size=$(stat -c %s "$image")
+echo "PASS: $firmware $kind boot of $(basename "$image") ($((size / 1024)) KiB): marker after $((elapsed / 1000)).$((elapsed % 1000 / 100)) s wall; ${line#*"$marker "}"
