@@ -34,6 +34,10 @@ _EPOCH = attr.int(
     default = DEFAULT_EPOCH,
 )
 
+# The host tools the image verbs run (mkfs.fat, mkfs.ext4, sfdisk, ...)
+# live in sbin, which Bazel's default action PATH leaves out.
+_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+
 def _params(ctx):
     args = ctx.actions.args()
     args.use_param_file("@%s", use_always = True)
@@ -167,6 +171,7 @@ def _iso_image_impl(ctx):
         arguments = [ctx.actions.args().add("image").add("iso"), params],
         inputs = inputs,
         outputs = [out],
+        env = _ENV,
         mnemonic = "KeelIso",
         progress_message = "Writing ISO image %{label}",
     )
@@ -219,8 +224,8 @@ def _disk_image_impl(ctx):
         inputs.append(ctx.file.initrd)
     params.add("--cmdline", ctx.attr.cmdline)
     params.add("--arch", _OCI_ARCH[rootfs.arch])
-    if ctx.attr.size:
-        params.add("--root-size", ctx.attr.size)
+    if ctx.attr.root_size:
+        params.add("--root-size", ctx.attr.root_size)
     if ctx.attr.esp_size:
         params.add("--esp-size", ctx.attr.esp_size)
     params.add("--epoch", str(ctx.attr.epoch))
@@ -236,6 +241,7 @@ def _disk_image_impl(ctx):
         arguments = [ctx.actions.args().add("image").add("disk"), params],
         inputs = inputs,
         outputs = outs,
+        env = _ENV,
         mnemonic = "KeelDisk",
         progress_message = "Writing disk image %{label}",
     )
@@ -261,7 +267,8 @@ the command line unless it has root=.""",
             doc = "Output formats: raw, vhd, vhdx, qcow2.",
             default = ["raw", "vhd", "vhdx", "qcow2"],
         ),
-        "size": attr.string(doc = "Root partition size, e.g. \"512M\" or \"2G\"; empty: fit the rootfs."),
+        # Not "size": Bazel reserves that name for tests' sizes.
+        "root_size": attr.string(doc = "Root partition size, e.g. \"512M\" or \"2G\"; empty: fit the rootfs."),
         "esp_size": attr.string(doc = "EFI system partition size, e.g. \"128M\"; empty: fit the files (at least 64M)."),
         "epoch": _EPOCH,
         "_keel": _KEEL,

@@ -11,7 +11,6 @@ def _rpm_repo_impl(ctx):
     args = ctx.actions.args()
     args.use_param_file("@%s", use_always = True)
     args.set_param_file_format("multiline")
-    args.add("repo")
     args.add("--out", out.path)
     args.add("--compress", ctx.attr.compress)
     if ctx.attr.epoch >= 0:
@@ -19,7 +18,7 @@ def _rpm_repo_impl(ctx):
     args.add_all(rpms)
     ctx.actions.run(
         executable = ctx.executable._keel,
-        arguments = [args],
+        arguments = [ctx.actions.args().add("repo"), args],
         inputs = rpms,
         outputs = [out],
         mnemonic = "KeelRepo",

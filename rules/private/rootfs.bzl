@@ -16,7 +16,6 @@ def _rootfs_impl(ctx):
     args = ctx.actions.args()
     args.use_param_file("@%s", use_always = True)
     args.set_param_file_format("multiline")
-    args.add("rootfs")
     args.add("--out", tar)
     args.add("--lock", lock)
     args.add("--report", report)
@@ -38,7 +37,7 @@ def _rootfs_impl(ctx):
     args.add_all(rpms)
     ctx.actions.run(
         executable = ctx.executable._keel,
-        arguments = [args],
+        arguments = [ctx.actions.args().add("rootfs"), args],
         inputs = depset(extra, transitive = [rpms]),
         outputs = [tar, lock, report],
         mnemonic = "KeelRootfs",

@@ -90,7 +90,9 @@ def _rpm_package_impl(ctx):
         executable = tc.keel,
         arguments = ["rpmbuild", args],
         inputs = depset([ctx.file.spec, tc.buildroot.root] + srcs, transitive = [dep_rpms]),
-        outputs = rpms + [srpm, metadata, log],
+        # The first output names the parameter file: keep it out of the
+        # RPMs' folder, which keel rpmbuild fills.
+        outputs = [metadata, srpm, log] + rpms,
         mnemonic = "RpmBuild",
         progress_message = "Building RPMs of %{label}",
         # keel makes its own namespaces; Bazel's sandbox would only get in

@@ -299,11 +299,14 @@ func describe(rpms []string) ([]byte, error) {
 		}
 		m.Packages = append(m.Packages, mp)
 	}
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // "<=" as rpm prints it
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
 		return nil, fmt.Errorf("encoding metadata: %w", err)
 	}
-	return append(b, '\n'), nil
+	return b.Bytes(), nil
 }
 
 // publishAs copies src to dst through a temporary file beside dst.

@@ -4,14 +4,15 @@ def _host_file_impl(ctx):
     out = ctx.actions.declare_file(ctx.label.name)
     ctx.actions.run_shell(
         command = """set -eu
-set -- $1
+pattern=$1 out=$2
+set -- $pattern
 if [ $# -ne 1 ] || [ ! -f "$1" ]; then
-  echo "host_file: want exactly one file matching $2, found: $*" >&2
+  echo "host_file: want exactly one file matching $pattern, found: $*" >&2
   exit 1
 fi
-cp "$1" "$3"
+cp "$1" "$out"
 """,
-        arguments = [ctx.attr.pattern, ctx.attr.pattern, out.path],
+        arguments = [ctx.attr.pattern, out.path],
         outputs = [out],
         mnemonic = "KeelHostFile",
         progress_message = "Copying %s from the build machine" % ctx.attr.pattern,

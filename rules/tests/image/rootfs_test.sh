@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# rootfs_test.sh TAR LOCK REPO: checks what the rootfs rule put in the tree
+# rootfs_test.sh TAR LOCK REPO (the rootfs target's files, then the repo): checks what the rootfs rule put in the tree
 # (resolved packages, host name, declared account, extra file) and that the
 # rpm_repo's metadata lists the packages with sha256 checksums.
 set -euo pipefail

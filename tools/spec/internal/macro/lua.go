@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -39,6 +40,10 @@ type luaState struct {
 // protoCache holds compiled chunks by (name, source): compiled prototypes
 // are immutable and shared between states.
 var protoCache sync.Map
+
+var TmpStates, TmpRuns atomic.Int64
+var TmpNames sync.Map
+func firstN(s string) string { if len(s) > 60 { s = s[:60] }; return strings.ReplaceAll(s, "\n", " ") }
 
 type protoKey struct{ name, src string }
 
@@ -64,6 +69,7 @@ func (e *Engine) luaState() *luaState {
 	if e.lua != nil {
 		return e.lua
 	}
+	TmpStates.Add(1)
 	L := lua.NewState(lua.Options{CallStackSize: 256, RegistryMaxSize: 1 << 20, MinimizeStackMemory: true})
 	ls := &luaState{L: L}
 	e.lua = ls
@@ -573,6 +579,14 @@ func (mb *mbuf) runLua(script, name string, me *entry, args []string) (string, *
 	chunk := "<lua>"
 	if name != "" {
 		chunk = name
+	}
+	TmpRuns.Add(1)
+	if v, ok := TmpNames.Load(chunk + "|" + firstN(script)); ok {
+		v.(*atomic.Int64).Add(1)
+	} else {
+		c := &atomic.Int64{}
+		c.Add(1)
+		TmpNames.Store(chunk+"|"+firstN(script), c)
 	}
 	proto, err := compileLua(chunk, script)
 	if err != nil {
