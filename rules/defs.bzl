@@ -13,7 +13,7 @@ load(
     _oci_image = "oci_image",
     _oci_image_index = "oci_image_index",
 )
-load("//rules/private:providers.bzl", _RpmBuildRootInfo = "RpmBuildRootInfo", _RootfsInfo = "RootfsInfo", _RpmInfo = "RpmInfo")
+load("//rules/private:providers.bzl", _RootfsInfo = "RootfsInfo", _RpmBuildRootInfo = "RpmBuildRootInfo", _RpmInfo = "RpmInfo")
 load("//rules/private:repo.bzl", _rpm_repo = "rpm_repo")
 load("//rules/private:rootfs.bzl", _rootfs = "rootfs")
 load("//rules/private:rpm_package.bzl", _rpm_package = "rpm_package")

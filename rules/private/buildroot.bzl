@@ -60,6 +60,8 @@ def _buildroot_repository_impl(rctx):
     rctx.file("BUILD.bazel", """\
 load("{bzl}", "rpm_buildroot")
 
+exports_files(["root.tar.zst"])
+
 rpm_buildroot(
     name = "buildroot",
     root = "root.tar.zst",

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -270,16 +271,30 @@ func hasCheckLine(text string) bool {
 // Evaluate parses the spec file at path with %with_check set to withCheck
 // (0 or 1) and %_sourcedir to the spec's directory.
 func (ev *Evaluator) Evaluate(path string, withCheck int) (*Spec, error) {
+	text, err := readSpec(path)
+	if err != nil {
+		return nil, err
+	}
+	return ev.evaluateText(path, text, withCheck)
+}
+
+// readSpec reads a spec file; EvaluateReport reads it once for its two
+// evaluations.
+func readSpec(path string) (string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading spec: %w", err)
+		return "", fmt.Errorf("reading spec: %w", err)
 	}
-	return ev.EvaluateData(path, data, withCheck)
+	return string(data), nil
 }
 
 // EvaluateData is Evaluate for spec text already in memory; path names the
 // spec in messages and sets %_sourcedir.
 func (ev *Evaluator) EvaluateData(path string, data []byte, withCheck int) (*Spec, error) {
+	return ev.evaluateText(path, string(data), withCheck)
+}
+
+func (ev *Evaluator) evaluateText(path, text string, withCheck int) (*Spec, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", path, err)
@@ -289,20 +304,20 @@ func (ev *Evaluator) EvaluateData(path string, data []byte, withCheck int) (*Spe
 	if err := eng.Define("_sourcedir "+dir, macro.LevelCmdline); err != nil {
 		return nil, err
 	}
-	if err := eng.Define(fmt.Sprintf("with_check %d", withCheck), macro.LevelCmdline); err != nil {
+	if err := eng.Define("with_check "+strconv.Itoa(withCheck), macro.LevelCmdline); err != nil {
 		return nil, err
 	}
-	return ev.evaluate(eng, path, abs, data)
+	return ev.evaluate(eng, path, abs, text)
 }
 
-func newParser(eng *macro.Engine, path, abs string, data []byte, recursing bool) *parser {
+func newParser(eng *macro.Engine, path, abs string, data string, recursing bool) *parser {
 	p := &parser{reader: newReader(eng, abs, data), eng: eng, path: path, spec: &Spec{Path: path}, recursing: recursing}
 	p.reader.fileName = path
 	p.reader.beforeExpand = p.luaSync
 	return p
 }
 
-func (ev *Evaluator) evaluate(eng *macro.Engine, path, abs string, data []byte) (*Spec, error) {
+func (ev *Evaluator) evaluate(eng *macro.Engine, path, abs string, data string) (*Spec, error) {
 	p := newParser(eng, path, abs, data, false)
 	p.memo = &ev.bodyMemo
 	err := p.run()

@@ -137,8 +137,10 @@ type reader struct {
 	beforeExpand func(text string) error
 }
 
-func newReader(eng *macro.Engine, path string, data []byte) *reader {
+func newReader(eng *macro.Engine, path string, data string) *reader {
 	r := &reader{eng: eng, readFile: os.ReadFile}
+	// The parsed text is about as long as the spec.
+	r.parsed.Grow(len(data) + len(data)/8)
 	r.stack = []*readLevel{{reading: true, readable: true, last: &lineTypes[0]}}
 	r.pushFile(path, string(data))
 	return r
@@ -204,61 +206,88 @@ func (r *reader) rawLine() (string, bool) {
 // needMore reports whether buf ends inside an unbalanced %{ %( %[ or after a
 // backslash-newline (copyNextLineFromOFI's check).
 func needMore(buf string) bool {
-	pc, bc, xc, nc := 0, 0, 0, 0
-	for p := 0; p < len(buf); p++ {
+	var b balance
+	return b.needMore(buf)
+}
+
+// balance is the state of needMore's scan. A logical line is checked again
+// each time a physical line is appended to it; keeping the state makes
+// that linear in the length of the line instead of quadratic (long %{lua:}
+// blocks and backslash-continued scripts have hundreds of lines).
+type balance struct {
+	pc, bc, xc, nc int
+	pos            int // buf[:pos] has been scanned
+}
+
+// needMore scans what was appended to buf since the last call (buf must
+// extend the text of that call) and reports as the function needMore does
+// for the whole of buf.
+func (st *balance) needMore(buf string) bool {
+	p := st.pos
+	for ; p < len(buf); p++ {
 		switch buf[p] {
-		case '\\':
-			if p+1 < len(buf) {
+		case '\\', '%':
+			if p+1 == len(buf) {
+				// The meaning of these depends on the next byte: look at
+				// them again once there is one. At the end of the text
+				// they count for nothing, as in a scan of the whole.
+				st.pos = p
+				return st.unbalanced()
+			}
+			if buf[p] == '\\' {
 				if buf[p+1] == '\n' {
-					nc = 1
+					st.nc = 1
 				}
+				p++
+				continue
+			}
+			switch buf[p+1] {
+			case '{':
+				p++
+				st.bc++
+			case '(':
+				p++
+				st.pc++
+			case '[':
+				p++
+				st.xc++
+			case '%':
 				p++
 			}
 		case '\n':
-			nc = 0
-		case '%':
-			if p+1 < len(buf) {
-				switch buf[p+1] {
-				case '{':
-					p++
-					bc++
-				case '(':
-					p++
-					pc++
-				case '[':
-					p++
-					xc++
-				case '%':
-					p++
-				}
-			}
+			st.nc = 0
 		case '{':
-			if bc > 0 {
-				bc++
+			if st.bc > 0 {
+				st.bc++
 			}
 		case '}':
-			if bc > 0 {
-				bc--
+			if st.bc > 0 {
+				st.bc--
 			}
 		case '(':
-			if pc > 0 {
-				pc++
+			if st.pc > 0 {
+				st.pc++
 			}
 		case ')':
-			if pc > 0 {
-				pc--
+			if st.pc > 0 {
+				st.pc--
 			}
 		case '[':
-			if xc > 0 {
-				xc++
+			if st.xc > 0 {
+				st.xc++
 			}
 		case ']':
-			if xc > 0 {
-				xc--
+			if st.xc > 0 {
+				st.xc--
 			}
 		}
 	}
-	return pc != 0 || bc != 0 || xc != 0 || nc != 0
+	st.pos = p
+	return st.unbalanced()
+}
+
+func (st *balance) unbalanced() bool {
+	return st.pc != 0 || st.bc != 0 || st.xc != 0 || st.nc != 0
 }
 
 // expandBuf is expandMacrosInSpecBuf: expand buf unless it is in a false
@@ -295,7 +324,11 @@ func (r *reader) expandBuf(buf string) (string, error) {
 func (r *reader) readLine(strip int) (eof bool, err error) {
 	prev := r.top().last.id
 	if !r.havePend {
+		// Most logical lines are one physical line: text is that line
+		// until a second one is appended in buf.
+		var text string
 		var buf strings.Builder
+		var bal balance
 		startLine := 0
 		for {
 			l, ok := r.rawLine()
@@ -310,8 +343,16 @@ func (r *reader) readLine(strip int) (eof bool, err error) {
 				}
 				return true, nil
 			}
-			buf.WriteString(l)
-			if needMore(buf.String()) {
+			if startLine == 0 {
+				text = l
+			} else {
+				if buf.Len() == 0 {
+					buf.WriteString(text)
+				}
+				buf.WriteString(l)
+				text = buf.String()
+			}
+			if bal.needMore(text) {
 				if startLine == 0 {
 					startLine = r.lineNum
 				}
@@ -319,7 +360,7 @@ func (r *reader) readLine(strip int) (eof bool, err error) {
 			}
 			break
 		}
-		exp, err := r.expandBuf(buf.String())
+		exp, err := r.expandBuf(text)
 		if err != nil {
 			return false, err
 		}

@@ -237,13 +237,17 @@ type BatchOptions struct {
 // EvaluateReport evaluates one spec twice (with_check as given, and 0) and
 // returns its report document.
 func (ev *Evaluator) EvaluateReport(path string, withCheck int) (map[string]any, error) {
-	s, err := ev.Evaluate(path, withCheck)
+	text, err := readSpec(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := ev.evaluateText(path, text, withCheck)
 	if err != nil {
 		return nil, err
 	}
 	nc := s
 	if withCheck != 0 {
-		if nc, err = ev.Evaluate(path, 0); err != nil {
+		if nc, err = ev.evaluateText(path, text, 0); err != nil {
 			return nil, err
 		}
 	}
@@ -261,7 +265,27 @@ func ParseFiles(opts BatchOptions, specs []string) error {
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 		return fmt.Errorf("creating output dir: %w", err)
 	}
-	jobs := opts.Jobs
+	errs := ev.renderAll(specs, opts.WithCheck, opts.Jobs, func(i int, doc []byte) error {
+		return writeFileAtomic(filepath.Join(opts.OutDir, ReportName(specs[i])), doc)
+	})
+	var msgs []string
+	for _, e := range errs {
+		if e != nil {
+			msgs = append(msgs, e.Error())
+		}
+	}
+	if len(msgs) > 0 {
+		return fmt.Errorf("%d of %d specs failed:\n%s", len(msgs), len(specs), strings.Join(msgs, "\n"))
+	}
+	return nil
+}
+
+// renderAll evaluates specs[i] (with EvaluateReport) and renders its report
+// document (an error document for a spec that fails) on jobs goroutines
+// (0: GOMAXPROCS), handing each to emit, which may run concurrently for
+// different specs. It returns the error of each spec, from evaluation or
+// from emit.
+func (ev *Evaluator) renderAll(specs []string, withCheck, jobs int, emit func(i int, doc []byte) error) []error {
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
 	}
@@ -274,13 +298,12 @@ func ParseFiles(opts BatchOptions, specs []string) error {
 			defer wg.Done()
 			for i := range next {
 				path := specs[i]
-				doc, err := ev.EvaluateReport(path, opts.WithCheck)
+				doc, err := ev.EvaluateReport(path, withCheck)
 				if err != nil {
 					errs[i] = err
 					doc = ErrorReport(path, ev.Arch(), err)
 				}
-				out := filepath.Join(opts.OutDir, ReportName(path))
-				if werr := writeFileAtomic(out, MarshalJSON(doc)); werr != nil && errs[i] == nil {
+				if werr := emit(i, MarshalJSON(doc)); werr != nil && errs[i] == nil {
 					errs[i] = werr
 				}
 			}
@@ -291,16 +314,7 @@ func ParseFiles(opts BatchOptions, specs []string) error {
 	}
 	close(next)
 	wg.Wait()
-	var msgs []string
-	for _, e := range errs {
-		if e != nil {
-			msgs = append(msgs, e.Error())
-		}
-	}
-	if len(msgs) > 0 {
-		return fmt.Errorf("%d of %d specs failed:\n%s", len(msgs), len(specs), strings.Join(msgs, "\n"))
-	}
-	return nil
+	return errs
 }
 
 // writeFileAtomic writes data to a temporary file next to path and renames

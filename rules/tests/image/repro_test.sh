@@ -6,6 +6,7 @@
 set -euo pipefail
 keel=$1 kernel=$2
 shift 2
+rpms=("$@")
 fail() { echo "FAIL: $*" >&2; exit 1; }
 work=${TEST_TMPDIR:-$(mktemp -d)}
 export SOURCE_DATE_EPOCH=1700000000
@@ -14,7 +15,7 @@ build() {
   local d=$work/$1
   mkdir -p "$d"
   "$keel" rootfs --out "$d/rootfs.tar" --lock "$d/lock.json" --install keeltest-init \
-    --hostname repro "$@" >/dev/null
+    --hostname repro "${rpms[@]}" >/dev/null
   "$keel" image oci --layer "$d/rootfs.tar" --tag keel/repro:1 \
     --out-layout "$d/layout" --out-tarball "$d/image.tar" >/dev/null
   "$keel" image iso --kernel "$kernel" --rootfs "$d/rootfs.tar" --cmdline console=ttyS0 \
@@ -23,8 +24,8 @@ build() {
     --out-raw "$d/disk.raw" --out-vhd "$d/disk.vhd" --out-vhdx "$d/disk.vhdx" \
     --out-qcow2 "$d/disk.qcow2" >/dev/null
 }
-build one "$@"
-build two "$@"
+build one
+build two
 n=0
 while IFS= read -r f; do
   cmp -s "$work/one/$f" "$work/two/$f" || fail "$f differs between two builds"

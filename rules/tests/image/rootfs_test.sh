@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# rootfs_test.sh TAR LOCK REPO (the rootfs target's files, then the repo): checks what the rootfs rule put in the tree
+# rootfs_test.sh FILE... REPO: FILE... are the rootfs target's files (the
+# .tar and the .lock.json, in any order): checks what the rootfs rule put in the tree
 # (resolved packages, host name, declared account, extra file) and that the
 # rpm_repo's metadata lists the packages with sha256 checksums.
 set -euo pipefail
-tar=$1 lock=$2 repo=$3
+tar= lock=
+while (($# > 1)); do
+  case $1 in
+    *.tar) tar=$1 ;;
+    *.lock.json) lock=$1 ;;
+  esac
+  shift
+done
+repo=$1
 fail() { echo "FAIL: $*" >&2; exit 1; }
+[[ -n $tar && -n $lock ]] || fail "want the rootfs .tar and .lock.json among the arguments"
 for p in keeltest-filesystem keeltest-busybox keeltest-init; do
   grep -q "\"$p\"" "$lock" || fail "lock $lock lacks $p (resolved from keeltest-init's Requires)"
 done

@@ -26,6 +26,10 @@ var mu sync.Mutex
 func Root(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("KEEL_TEST_BUILDROOT"); p != "" {
+		// Under Bazel it is a runfiles path (rlocationpath).
+		if dir := os.Getenv("TEST_SRCDIR"); dir != "" && !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("KEEL_TEST_BUILDROOT: %v", err)
 		}

@@ -65,3 +65,17 @@ func BenchmarkLoadMacros(b *testing.B) {
 		loadAZL(b, nil)
 	}
 }
+
+// BenchmarkLuaStart measures what the first %{lua:} of a spec costs: nearly
+// every spec runs Lua (rpm's %autosetup, the Python macros), so each
+// evaluation pays for one interpreter start.
+func BenchmarkLuaStart(b *testing.B) {
+	base := New(Options{})
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		e := base.Clone()
+		if _, err := e.Expand("%{lua: x = 1}"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -22,7 +22,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -40,10 +39,6 @@ type luaState struct {
 // protoCache holds compiled chunks by (name, source): compiled prototypes
 // are immutable and shared between states.
 var protoCache sync.Map
-
-var TmpStates, TmpRuns atomic.Int64
-var TmpNames sync.Map
-func firstN(s string) string { if len(s) > 60 { s = s[:60] }; return strings.ReplaceAll(s, "\n", " ") }
 
 type protoKey struct{ name, src string }
 
@@ -69,8 +64,11 @@ func (e *Engine) luaState() *luaState {
 	if e.lua != nil {
 		return e.lua
 	}
-	TmpStates.Add(1)
-	L := lua.NewState(lua.Options{CallStackSize: 256, RegistryMaxSize: 1 << 20, MinimizeStackMemory: true})
+	// The data stack starts small and grows on demand (up to
+	// RegistryMaxSize): gopher-lua's default start of 5120 slots (80 KB,
+	// zeroed) was the largest single allocation of a spec evaluation, and
+	// rpm's Lua snippets need a few dozen.
+	L := lua.NewState(lua.Options{CallStackSize: 256, RegistrySize: 256, RegistryMaxSize: 1 << 20, MinimizeStackMemory: true})
 	ls := &luaState{L: L}
 	e.lua = ls
 	runtime.SetFinalizer(ls, func(ls *luaState) { ls.L.Close() })
@@ -580,14 +578,6 @@ func (mb *mbuf) runLua(script, name string, me *entry, args []string) (string, *
 	if name != "" {
 		chunk = name
 	}
-	TmpRuns.Add(1)
-	if v, ok := TmpNames.Load(chunk + "|" + firstN(script)); ok {
-		v.(*atomic.Int64).Add(1)
-	} else {
-		c := &atomic.Int64{}
-		c.Add(1)
-		TmpNames.Store(chunk+"|"+firstN(script), c)
-	}
 	proto, err := compileLua(chunk, script)
 	if err != nil {
 		return "", errorf("invalid syntax in lua script: %s", luaErrMsg(chunk, err))
@@ -597,14 +587,17 @@ func (mb *mbuf) runLua(script, name string, me *entry, args []string) (string, *
 
 	var restore func()
 	if me != nil && me.parametric {
-		optT := L.NewTable()
+		// Sized tables: L.NewTable preallocates 32 array and 32 hash
+		// slots, which made these two tables a large part of the cost
+		// of a call (rpm's %autopatch, %_python_memoize, ...).
+		optT := L.CreateTable(0, 0)
 		var rest []string
 		if args != nil {
 			rest, _ = getopt(args[1:], me.opts, func(c byte, arg string, hasArg bool) {
 				optT.RawSetString(string(c), lua.LString(arg))
 			})
 		}
-		argT := L.NewTable()
+		argT := L.CreateTable(len(rest), 0)
 		for _, a := range rest {
 			argT.Append(lua.LString(a))
 		}

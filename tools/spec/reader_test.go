@@ -1,0 +1,80 @@
+package spec
+
+import "testing"
+
+func TestNeedMore(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{"Name: foo\n", false},
+		{"%{lua:\n", true},
+		{"%{lua: x = {1}\n}\n", false},
+		{"%(echo (a)\n", true},
+		{"%[1 + [2]\n", true},
+		{"%%{ not a macro\n", false},
+		{"a \\\n", true},
+		{"a \\\nb\n", false},
+		{"a \\\\\n", false}, // an escaped backslash
+		{"{ } ( ) [ ]\n", false},
+		{"%{a}%{b\n", true},
+		{"trailing %", false},
+		{"trailing \\", false},
+	} {
+		if got := needMore(c.text); got != c.want {
+			t.Errorf("needMore(%q) = %v, want %v", c.text, got, c.want)
+		}
+	}
+}
+
+// TestNeedMoreIncremental checks that scanning a text piece by piece, cut
+// anywhere (also between a '\' or '%' and the byte after it), answers as
+// scanning each prefix whole.
+func TestNeedMoreIncremental(t *testing.T) {
+	texts := []string{
+		"%{lua:\nprint(\"}\")\n}\n",
+		"a \\\nb \\\\\nc %%{ %{x\n}\n",
+		"%(echo \\\n%[1+(2)]\n)\n%{?a:%{b}}\n",
+		"x %\n{ \\\n",
+	}
+	for _, text := range texts {
+		for cut := 1; cut < len(text); cut++ {
+			var st balance
+			for end := cut; ; end += cut {
+				if end > len(text) {
+					end = len(text)
+				}
+				if got, want := st.needMore(text[:end]), needMore(text[:end]); got != want {
+					t.Errorf("%q in pieces of %d: after %d bytes got %v, want %v", text, cut, end, got, want)
+				}
+				if end == len(text) {
+					break
+				}
+			}
+		}
+	}
+}
+
+// FuzzNeedMore checks the incremental scan against whole scans on any text
+// cut into pieces of any size.
+func FuzzNeedMore(f *testing.F) {
+	f.Add("%{lua:\nprint(\"}\")\n}\n", 3)
+	f.Add("a \\\nb %%{ %(x\n)\n", 1)
+	f.Fuzz(func(t *testing.T, text string, cut int) {
+		if cut <= 0 || cut > len(text) {
+			cut = 1
+		}
+		var st balance
+		for end := cut; ; end += cut {
+			if end > len(text) {
+				end = len(text)
+			}
+			if got, want := st.needMore(text[:end]), needMore(text[:end]); got != want {
+				t.Fatalf("%q in pieces of %d: after %d bytes got %v, want %v", text, cut, end, got, want)
+			}
+			if end == len(text) {
+				break
+			}
+		}
+	})
+}
