@@ -48,5 +48,5 @@ if [[ -z $elapsed ]]; then
 fi
 line=$(grep -a "$marker" "$log" | head -n1 | tr -d '\r')
 [[ $line == *"$marker host=$want_host "* ]] || fail "marker line '$line' lacks host=$want_host"
-size=$(stat -c %s "$image")
+size=$(stat -L -c %s "$image")
 echo "PASS: $firmware $kind boot of $(basename "$image") ($((size / 1024)) KiB): marker after $((elapsed / 1000)).$((elapsed % 1000 / 100)) s wall; ${line#*"$marker "}"
