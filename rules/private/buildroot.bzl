@@ -9,7 +9,7 @@ def _rpm_buildroot_impl(ctx):
         RpmBuildRootInfo(
             root = ctx.file.root,
             sha256 = ctx.attr.sha256,
-            capabilities = [],
+            capabilities = ctx.attr.capabilities,
             defines = [],
         ),
     ]
@@ -28,6 +28,9 @@ rpm_buildroot = rule(
         "sha256": attr.string(
             doc = "Its sha256, as pinned.",
             mandatory = True,
+        ),
+        "capabilities": attr.string_list(
+            doc = "What it provides (package names and provides, as an RPM distribution spells them).",
         ),
     },
 )
@@ -57,6 +60,15 @@ def _buildroot_repository_impl(rctx):
             urls = " and cannot be downloaded from " + ", ".join(rctx.attr.urls) if rctx.attr.urls else "",
             cmd = _command(rctx.attr),
         ))
+    capabilities = []
+    if rctx.attr.capabilities_file:
+        path = rctx.path(Label("@@//:MODULE.bazel")).dirname
+        for part in rctx.attr.capabilities_file.split("/"):
+            path = path.get_child(part)
+        for line in rctx.read(path).splitlines():
+            line = line.split("#")[0].strip()
+            if line:
+                capabilities.append(" ".join([w for w in line.replace("\t", " ").split(" ") if w]))
     rctx.file("BUILD.bazel", """\
 load("{bzl}", "rpm_buildroot")
 
@@ -66,14 +78,20 @@ rpm_buildroot(
     name = "buildroot",
     root = "root.tar.zst",
     sha256 = "{sha256}",
+    capabilities = {capabilities},
     visibility = ["//visibility:public"],
 )
-""".format(bzl = str(Label("//rules/private:buildroot.bzl")), sha256 = rctx.attr.sha256))
+""".format(
+        bzl = str(Label("//rules/private:buildroot.bzl")),
+        sha256 = rctx.attr.sha256,
+        capabilities = json.encode(capabilities),
+    ))
 
 _buildroot_repository = repository_rule(
     implementation = _buildroot_repository_impl,
     doc = "One pinned build root, as the file root.tar.zst and the target :buildroot.",
     attrs = {
+        "capabilities_file": attr.string(),
         "packages_file": attr.string(),
         "pin": attr.string(),
         "sha256": attr.string(mandatory = True),
@@ -105,6 +123,11 @@ _pin = tag_class(
             doc = "The package list it is made from, for the command an error message shows.",
             default = "tools/buildroot/debian-bookworm.txt",
         ),
+        "capabilities_file": attr.string(
+            doc = "A file of the main repository listing what the root provides, one provide " +
+                  "a line, `#` comments (the spec tree's `toolchain.provides`, which keel gen " +
+                  "reads too): the root's capabilities.",
+        ),
     },
 )
 
@@ -121,6 +144,7 @@ def _buildroot_extension_impl(mctx):
                 urls = pin.urls,
                 suite = pin.suite,
                 packages_file = pin.packages_file,
+                capabilities_file = pin.capabilities_file,
             )
 
 buildroot = module_extension(

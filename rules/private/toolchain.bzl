@@ -21,7 +21,7 @@ def _rpm_toolchain_impl(ctx):
         buildroot = RpmBuildRootInfo(
             root = root.root,
             sha256 = root.sha256,
-            capabilities = ctx.attr.capabilities,
+            capabilities = root.capabilities + ctx.attr.capabilities,
             defines = ctx.attr.defines,
         ),
         keel = ctx.attr.keel[DefaultInfo].files_to_run,
@@ -45,9 +45,9 @@ with `toolchain(toolchain_type = "//rules:rpm_toolchain_type", ...)` and
             mandatory = True,
         ),
         "capabilities": attr.string_list(
-            doc = "What the build root provides (package names and provides, as in the spec " +
-                  "tree's `toolchain.provides`): a `toolchain_requires` entry of an " +
-                  "`rpm_package` must name one of them. Empty: not checked.",
+            doc = "What the build root provides besides the capabilities of `buildroot` " +
+                  "(package names and provides): a `toolchain_requires` entry of an " +
+                  "`rpm_package` must name one of them. None at all: not checked.",
         ),
         "defines": attr.string_list(
             doc = "`NAME VALUE` macro definitions every build gets (`rpmbuild --define`), " +

@@ -42,8 +42,6 @@ type Evaluator struct {
 
 	base *macro.Engine // macro files and defines loaded; cloned per spec
 
-	bodyMemo sync.Map // see parser.mayReadSourceTables
-
 	shellMu    sync.Mutex
 	shellCache map[string]*shellResult
 }
@@ -313,13 +311,12 @@ func (ev *Evaluator) evaluateText(path, text string, withCheck int) (*Spec, erro
 func newParser(eng *macro.Engine, path, abs string, data string, recursing bool) *parser {
 	p := &parser{reader: newReader(eng, abs, data), eng: eng, path: path, spec: &Spec{Path: path}, recursing: recursing}
 	p.reader.fileName = path
-	p.reader.beforeExpand = p.luaSync
+	p.luaInit()
 	return p
 }
 
 func (ev *Evaluator) evaluate(eng *macro.Engine, path, abs string, data string) (*Spec, error) {
 	p := newParser(eng, path, abs, data, false)
-	p.memo = &ev.bodyMemo
 	err := p.run()
 	if _, ok := err.(restartError); ok {
 		// BuildArch in the main package: rpm closes the spec and parses it
@@ -341,7 +338,6 @@ func (ev *Evaluator) evaluate(eng *macro.Engine, path, abs string, data string) 
 		}
 		eng.Push("_target_cpu", "", arch, macro.LevelRPMRC)
 		p = newParser(eng, path, abs, data, true)
-		p.memo = &ev.bodyMemo
 		err = p.run()
 	}
 	if err != nil {

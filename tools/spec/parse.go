@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/keel-build/keel/tools/spec/internal/macro"
 )
@@ -112,8 +111,6 @@ type parser struct {
 	baNames    []string
 	prepSeen   bool
 	restrict   map[string][]string
-	lua        specLua
-	memo       *sync.Map // macro body → mayReadSourceTables, shared per Evaluator
 }
 
 type srcEntry struct {

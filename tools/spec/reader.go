@@ -133,8 +133,6 @@ type reader struct {
 	stack    []*readLevel
 	parsed   strings.Builder
 	readFile func(string) ([]byte, error)
-	// beforeExpand runs before each expansion of text containing '%'.
-	beforeExpand func(text string) error
 }
 
 func newReader(eng *macro.Engine, path string, data string) *reader {
@@ -304,11 +302,6 @@ func (r *reader) expandBuf(buf string) (string, error) {
 	}
 	if strings.IndexByte(buf, '%') < 0 {
 		return buf, nil
-	}
-	if r.beforeExpand != nil {
-		if err := r.beforeExpand(buf); err != nil {
-			return "", r.errorf("%v", err)
-		}
 	}
 	r.eng.PushLiteral("__file_lineno", strconv.Itoa(r.lineNum), macro.LevelSpec)
 	out, err := r.eng.Expand(buf)

@@ -64,7 +64,6 @@ def _pkg(name, rpms, **kwargs):
         **kwargs
     )
 
-
 def rpm_package_test_suite(name):
     """Declares the targets under test and the tests.
 
@@ -100,6 +99,11 @@ def rpm_package_test_suite(name):
             {"x86_64": ["x-1.0-1.x86_64.rpm", "x-1.0-1.x86_64.rpm"]},
             {},
             "rpms: x86_64 lists an RPM twice",
+        ),
+        "not_in_toolchain": (
+            {"x86_64": ["x-1.0-1.x86_64.rpm"]},
+            {"toolchain_requires": ["gcc", "ocaml"]},
+            "toolchain_requires: \"ocaml\" is not a capability of the toolchain's build root",
         ),
         "unresolved": (
             {"x86_64": ["x-1.0-1.x86_64.rpm"]},

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"sync"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // Levels as in rpm (RMIL_*): used to scope definitions.
@@ -83,6 +85,8 @@ type Engine struct {
 	scoped []string
 
 	lua *luaState
+	// luaOps are changes to Lua globals not yet made (see AppendLuaTable).
+	luaOps []luaOp
 
 	// fileCtx prefixes messages while a macro file is loaded
 	// ("<file>: line N: ", rpm's %{__file_name} and %{__file_lineno}).
@@ -210,6 +214,35 @@ func (e *Engine) Body(name string) (string, bool) {
 		return "", false
 	}
 	return me.body, true
+}
+
+// ResetLuaTables sets each of names to a new empty global Lua table, in
+// that order, as rpm's specLuaInit does for the spec tables (sources,
+// patches, ...). Like AppendLuaTable it does not start the Lua
+// interpreter: the change is made before the next Lua chunk runs, so a
+// spec that runs no Lua never pays for an interpreter.
+func (e *Engine) ResetLuaTables(names ...string) {
+	for _, n := range names {
+		e.luaOps = append(e.luaOps, luaOp{name: n})
+	}
+}
+
+// AppendLuaTable appends v (a string or an integer) to the global Lua
+// table name, as table.insert(name, v) does (rpm's addLuaSource), before
+// the next Lua chunk runs.
+func (e *Engine) AppendLuaTable(name string, v any) {
+	var lv lua.LValue
+	switch x := v.(type) {
+	case string:
+		lv = lua.LString(x)
+	case int:
+		lv = lua.LNumber(x)
+	case uint32:
+		lv = lua.LNumber(x)
+	default:
+		panic(fmt.Sprintf("macro: AppendLuaTable: unsupported value type %T", v))
+	}
+	e.luaOps = append(e.luaOps, luaOp{name: name, value: lv})
 }
 
 // Expand expands all macros in s, as rpmExpandMacros.

@@ -572,15 +572,18 @@ func (e *Engine) luaMacroCall(L *lua.LState, name string) int {
 // arguments. It returns what the script printed.
 func (mb *mbuf) runLua(script, name string, me *entry, args []string) (string, *Error) {
 	e := mb.e
-	ls := e.luaState()
-	L := ls.L
 	chunk := "<lua>"
 	if name != "" {
 		chunk = name
 	}
+	ls := e.luaState()
+	L := ls.L
 	proto, err := compileLua(chunk, script)
 	if err != nil {
 		return "", errorf("invalid syntax in lua script: %s", luaErrMsg(chunk, err))
+	}
+	if err := e.applyLuaOps(L); err != nil {
+		return "", err
 	}
 	ls.prints = append(ls.prints, &strings.Builder{})
 	defer func() { ls.prints = ls.prints[:len(ls.prints)-1] }()
@@ -624,6 +627,42 @@ func (mb *mbuf) runLua(script, name string, me *entry, args []string) (string, *
 	return ls.prints[len(ls.prints)-1].String(), nil
 }
 
+// luaOp is a queued change to a global table: a reset to a new empty
+// table (value nil) or an append of value.
+type luaOp struct {
+	name  string
+	value lua.LValue
+}
+
+// applyLuaOps makes the queued changes to the Lua globals, through the
+// same global accesses as the Lua code `name = {}` and
+// `table.insert(name, value)` would make.
+func (e *Engine) applyLuaOps(L *lua.LState) *Error {
+	if len(e.luaOps) == 0 {
+		return nil
+	}
+	ops := e.luaOps
+	e.luaOps = nil
+	apply := L.NewFunction(func(L *lua.LState) int {
+		for _, op := range ops {
+			if op.value == nil {
+				L.SetGlobal(op.name, L.CreateTable(0, 0))
+				continue
+			}
+			t, ok := L.GetGlobal(op.name).(*lua.LTable)
+			if !ok {
+				L.RaiseError("global %s is not a table", op.name)
+			}
+			t.Append(op.value)
+		}
+		return 0
+	})
+	if err := L.CallByParam(lua.P{Fn: apply, Protect: true}); err != nil {
+		return errorf("lua script failed: %s", luaErrMsg("<lua>", err))
+	}
+	return nil
+}
+
 // luaErrMsg renders a gopher-lua error like Lua's own messages
 // ([string "name"]:line: message), without the Go stack trace.
 func luaErrMsg(chunk string, err error) string {
@@ -663,6 +702,9 @@ func doLua(mb *mbuf, me *entry, argv []string, parsed *int) {
 func (mb *mbuf) luaCallFunction(name string, args []any) (string, *Error) {
 	e := mb.e
 	L := e.luaState().L
+	if err := e.applyLuaOps(L); err != nil {
+		return "", err
+	}
 	var f lua.LValue = L.G.Global
 	for _, part := range strings.FieldsFunc(name, func(r rune) bool { return r == '.' || r == ':' }) {
 		tb, ok := f.(*lua.LTable)
