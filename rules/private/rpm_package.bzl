@@ -96,8 +96,9 @@ def _rpm_package_impl(ctx):
         mnemonic = "RpmBuild",
         progress_message = "Building RPMs of %{label}",
         # keel makes its own namespaces; Bazel's sandbox would only get in
-        # the way (it reads nothing but its declared inputs).
-        execution_requirements = {"no-sandbox": "1", "no-remote-exec": "1"},
+        # the way (it reads nothing but its declared inputs). No
+        # "no-remote-exec": Bazel 7 then skips the disk cache too.
+        execution_requirements = {"no-sandbox": "1"},
     )
     own = depset(rpms)
     return [

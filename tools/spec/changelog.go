@@ -24,11 +24,10 @@ func indexOf(list []string, s string) int {
 }
 
 // parseChangelogDate parses "Mon Jun 6 2016" (noon UTC, as rpm stores it)
-// or "Thu Oct  6 06:48:39 CEST 2016" like rpm's dateToTimet. words is the
-// number of words the date used.
-func parseChangelogDate(s string) (t time.Time, words int, err error) {
-	f := strings.Fields(s)
-	bad := fmt.Errorf("bad date in %%changelog: %s", s)
+// or "Thu Oct  6 06:48:39 CEST 2016" like rpm's dateToTimet, from the
+// fields f of s. words is the number of words the date used.
+func parseChangelogDate(s string, f []string) (t time.Time, words int, err error) {
+	bad := errBadDate(s)
 	if len(f) < 4 {
 		return t, 0, bad
 	}
@@ -72,6 +71,13 @@ func parseChangelogDate(s string) (t time.Time, words int, err error) {
 	return time.Date(year, time.Month(mon+1), day, hour, min, sec, 0, loc).UTC(), words, nil
 }
 
+// errBadDate is parseChangelogDate's error. It is a type, not fmt.Errorf,
+// so that a valid date (every entry of nearly every spec) costs no
+// formatting.
+type errBadDate string
+
+func (e errBadDate) Error() string { return fmt.Sprintf("bad date in %%changelog: %s", string(e)) }
+
 // parseChangelog reads %changelog and checks its entries as rpm does
 // (each starts with '*', has a valid date, a name and text, and dates do
 // not increase); the first entry's date is kept. As in rpm, a bad entry is
@@ -107,11 +113,11 @@ func (p *parser) addChangelog(text string, start int) error {
 		}
 		head := s[1:nl]
 		body := s[nl+1:]
-		t, words, err := parseChangelogDate(strings.TrimLeft(head, " \t"))
+		f := strings.Fields(head)
+		t, words, err := parseChangelogDate(strings.TrimLeft(head, " \t"), f)
 		if err != nil {
 			return cerr(err.Error())
 		}
-		f := strings.Fields(head)
 		if len(f) <= words {
 			return cerr("missing name in %changelog")
 		}

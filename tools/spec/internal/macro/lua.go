@@ -34,6 +34,12 @@ const LuaTimeout = 10 * time.Second
 type luaState struct {
 	L      *lua.LState
 	prints []*strings.Builder
+
+	// opened lists the libraries filled so far, tables their tables
+	// (by libIndex) and unpack the base library's unpack.
+	opened luaLib
+	tables [numLibs]*lua.LTable
+	unpack lua.LValue
 }
 
 // protoCache holds compiled chunks by (name, source): compiled prototypes
@@ -42,10 +48,16 @@ var protoCache sync.Map
 
 type protoKey struct{ name, src string }
 
-func compileLua(name, src string) (*lua.FunctionProto, error) {
+// compiled is a compiled chunk and the libraries it may reach.
+type compiled struct {
+	proto *lua.FunctionProto
+	libs  luaLib
+}
+
+func compileLua(name, src string) (*compiled, error) {
 	k := protoKey{name, src}
-	if p, ok := protoCache.Load(k); ok {
-		return p.(*lua.FunctionProto), nil
+	if c, ok := protoCache.Load(k); ok {
+		return c.(*compiled), nil
 	}
 	chunk, err := parse.Parse(strings.NewReader(src), name)
 	if err != nil {
@@ -56,8 +68,17 @@ func compileLua(name, src string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, err
 	}
-	protoCache.Store(k, p)
-	return p, nil
+	// A main chunk is a vararg function, so gopher-lua (with Lua 5.1's
+	// compatibility "arg") builds an arg table for every run, with a
+	// 32-slot hash part for its "n", in a register that no name of the
+	// chunk refers to (only nested vararg functions get a local arg;
+	// the chunk's arg is the global one). Not building it changes
+	// nothing the chunk can see and saves most of a small chunk's
+	// allocations.
+	p.IsVarArg &^= lua.VarArgNeedsArg
+	c := &compiled{proto: p, libs: protoLibs(p)}
+	protoCache.Store(k, c)
+	return c, nil
 }
 
 func (e *Engine) luaState() *luaState {
@@ -68,52 +89,28 @@ func (e *Engine) luaState() *luaState {
 	// RegistryMaxSize): gopher-lua's default start of 5120 slots (80 KB,
 	// zeroed) was the largest single allocation of a spec evaluation, and
 	// rpm's Lua snippets need a few dozen.
-	L := lua.NewState(lua.Options{CallStackSize: 256, RegistrySize: 256, RegistryMaxSize: 1 << 20, MinimizeStackMemory: true})
+	L := lua.NewState(lua.Options{CallStackSize: 256, RegistrySize: 256, RegistryMaxSize: 1 << 20,
+		MinimizeStackMemory: true, SkipOpenLibs: true})
 	ls := &luaState{L: L}
 	e.lua = ls
 	runtime.SetFinalizer(ls, func(ls *luaState) { ls.L.Close() })
 
-	// Restrict os and io: no process control, no writing to stdout.
-	osT := L.GetGlobal("os").(*lua.LTable)
-	for _, n := range []string{"execute", "exit", "remove", "rename", "setlocale", "tmpname"} {
-		osT.RawSetString(n, lua.LNil)
-	}
-	osT.RawSetString("getenv", L.NewFunction(func(L *lua.LState) int {
-		v, ok := e.opts.Env[L.CheckString(1)]
-		if !ok {
-			L.Push(lua.LNil)
-		} else {
-			L.Push(lua.LString(v))
-		}
-		return 1
-	}))
-	ioT := L.GetGlobal("io").(*lua.LTable)
-	ioT.RawSetString("write", L.NewFunction(func(L *lua.LState) int { return 0 }))
-	ioT.RawSetString("popen", lua.LNil)
-	// 5.3 names used by rpm's Lua.
-	tableT := L.GetGlobal("table").(*lua.LTable)
-	tableT.RawSetString("unpack", L.GetGlobal("unpack"))
-	mathT := L.GetGlobal("math").(*lua.LTable)
-	mathT.RawSetString("tointeger", L.NewFunction(func(L *lua.LState) int {
-		v := L.Get(1)
-		if n, ok := v.(lua.LNumber); ok && float64(n) == float64(int64(n)) {
-			L.Push(n)
-		} else if s, ok := v.(lua.LString); ok {
-			if n, ok := parseCLong(string(s)); ok {
-				L.Push(lua.LNumber(n))
-			} else {
-				L.Push(lua.LNil)
-			}
-		} else {
-			L.Push(lua.LNil)
-		}
-		return 1
-	}))
+	// The libraries in lua.OpenLibs's order; most are placeholders that
+	// openLibs fills when a chunk first needs them (see lualibs.go).
+	callOpen(L, lua.LoadLibName, lua.OpenPackage)
+	callOpen(L, lua.BaseLibName, lua.OpenBase)
+	ls.unpack = L.GetGlobal("unpack")
+	ls.placeholder(libTable)
+	ls.placeholder(libIO)
+	ls.placeholder(libOS)
+	callOpen(L, lua.StringLibName, lua.OpenString)
+	ls.placeholder(libMath)
+	ls.placeholder(libDebug)
+	ls.placeholder(libChannel)
+	ls.placeholder(libCoroutine)
+
 	coerceNumbers(L, L.GetGlobal("string").(*lua.LTable), map[string][]int{
 		"sub": {2, 3}, "rep": {2}, "byte": {2, 3}, "char": nil, "find": {3}, "match": {3}})
-	coerceNumbers(L, mathT, map[string][]int{})
-	mathT.RawSetString("maxinteger", lua.LNumber(1<<63-1))
-	mathT.RawSetString("mininteger", lua.LNumber(-1<<63))
 
 	var paths []string
 	for _, d := range e.opts.LuaPath {
@@ -145,10 +142,76 @@ func (e *Engine) luaState() *luaState {
 		}
 		return 0
 	}))
-	e.luaRPM(L)
-	e.luaPosix(L)
-	e.luaMacros(L)
+	ls.placeholder(libRPM)
+	ls.placeholder(libPosix)
+	ls.placeholder(libMacros)
 	return ls
+}
+
+// fillLib fills the placeholder of one library: what lua.OpenLibs and
+// Keel's changes to it would have put there.
+func (e *Engine) fillLib(ls *luaState, lib luaLib) {
+	L := ls.L
+	t := ls.tables[libIndex(lib)]
+	switch lib {
+	case libTable:
+		ls.reopen(lib, lua.OpenTable)
+		// 5.3 name used by rpm's Lua.
+		t.RawSetString("unpack", ls.unpack)
+	case libIO:
+		ls.reopen(lib, lua.OpenIo)
+		// No writing to stdout, no processes.
+		t.RawSetString("write", L.NewFunction(func(L *lua.LState) int { return 0 }))
+		t.RawSetString("popen", lua.LNil)
+	case libOS:
+		ls.reopen(lib, lua.OpenOs)
+		// No process control.
+		for _, n := range []string{"execute", "exit", "remove", "rename", "setlocale", "tmpname"} {
+			t.RawSetString(n, lua.LNil)
+		}
+		t.RawSetString("getenv", L.NewFunction(func(L *lua.LState) int {
+			v, ok := e.opts.Env[L.CheckString(1)]
+			if !ok {
+				L.Push(lua.LNil)
+			} else {
+				L.Push(lua.LString(v))
+			}
+			return 1
+		}))
+	case libMath:
+		ls.reopen(lib, lua.OpenMath)
+		// 5.3 names used by rpm's Lua.
+		t.RawSetString("tointeger", L.NewFunction(func(L *lua.LState) int {
+			v := L.Get(1)
+			if n, ok := v.(lua.LNumber); ok && float64(n) == float64(int64(n)) {
+				L.Push(n)
+			} else if s, ok := v.(lua.LString); ok {
+				if n, ok := parseCLong(string(s)); ok {
+					L.Push(lua.LNumber(n))
+				} else {
+					L.Push(lua.LNil)
+				}
+			} else {
+				L.Push(lua.LNil)
+			}
+			return 1
+		}))
+		coerceNumbers(L, t, map[string][]int{})
+		t.RawSetString("maxinteger", lua.LNumber(1<<63-1))
+		t.RawSetString("mininteger", lua.LNumber(-1<<63))
+	case libDebug:
+		ls.reopen(lib, lua.OpenDebug)
+	case libChannel:
+		ls.reopen(lib, lua.OpenChannel)
+	case libCoroutine:
+		ls.reopen(lib, lua.OpenCoroutine)
+	case libRPM:
+		e.luaRPM(ls, t)
+	case libPosix:
+		e.luaPosix(L, t)
+	case libMacros:
+		e.luaMacros(L, t)
+	}
 }
 
 // coerceNumbers wraps library functions so that numeric strings are
@@ -228,11 +291,12 @@ func (e *Engine) luaSearcher(L *lua.LState) int {
 			src = string(data)
 			moduleCache.Store(p, src)
 		}
-		proto, err := compileLua(p, src.(string))
+		c, err := compileLua(p, src.(string))
 		if err != nil {
 			L.RaiseError("error loading module '%s' from file '%s':\n\t%s", name, p, err.Error())
 		}
-		L.Push(L.NewFunctionFromProto(proto))
+		// require is only reachable once every library is open.
+		L.Push(L.NewFunctionFromProto(c.proto))
 		return 1
 	}
 	L.Push(lua.LString(strings.Join(tried, "")))
@@ -260,8 +324,8 @@ func (e *Engine) luaExpand(L *lua.LState, s string) string {
 	return mb.out()
 }
 
-func (e *Engine) luaRPM(L *lua.LState) {
-	t := L.NewTable()
+func (e *Engine) luaRPM(ls *luaState, t *lua.LTable) {
+	L := ls.L
 	fn := func(name string, f lua.LGFunction) { t.RawSetString(name, L.NewFunction(f)) }
 	fn("expand", func(L *lua.LState) int {
 		L.Push(lua.LString(e.luaExpand(L, L.CheckString(1))))
@@ -318,6 +382,7 @@ func (e *Engine) luaRPM(L *lua.LState) {
 		return 1
 	})
 	fn("open", func(L *lua.LState) int {
+		e.openLibs(ls, libIO)
 		open := L.GetField(L.GetGlobal("io"), "open")
 		L.Push(open)
 		L.Push(L.Get(1))
@@ -369,7 +434,6 @@ func (e *Engine) luaRPM(L *lua.LState) {
 		L.Push(v)
 		return 1
 	})
-	L.SetGlobal("rpm", t)
 }
 
 // splitArgs splits like popt's poptParseArgvString: blanks separate,
@@ -422,8 +486,7 @@ func shellQuoteIfNeeded(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-func (e *Engine) luaPosix(L *lua.LState) {
-	t := L.NewTable()
+func (e *Engine) luaPosix(L *lua.LState, t *lua.LTable) {
 	fn := func(name string, f lua.LGFunction) { t.RawSetString(name, L.NewFunction(f)) }
 	fn("getenv", func(L *lua.LState) int {
 		if v, ok := e.opts.Env[L.CheckString(1)]; ok {
@@ -501,12 +564,10 @@ func (e *Engine) luaPosix(L *lua.LState) {
 			return 1
 		})
 	}
-	L.SetGlobal("posix", t)
 }
 
-func (e *Engine) luaMacros(L *lua.LState) {
-	t := L.NewTable()
-	mt := L.NewTable()
+func (e *Engine) luaMacros(L *lua.LState, t *lua.LTable) {
+	mt := L.CreateTable(0, 2)
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		name := L.CheckString(2)
 		me := e.tab.lookup(name)
@@ -532,7 +593,6 @@ func (e *Engine) luaMacros(L *lua.LState) {
 		return 0
 	}))
 	L.SetMetatable(t, mt)
-	L.SetGlobal("macros", t)
 }
 
 func (e *Engine) luaMacroCall(L *lua.LState, name string) int {
@@ -578,10 +638,11 @@ func (mb *mbuf) runLua(script, name string, me *entry, args []string) (string, *
 	}
 	ls := e.luaState()
 	L := ls.L
-	proto, err := compileLua(chunk, script)
+	c, err := compileLua(chunk, script)
 	if err != nil {
 		return "", errorf("invalid syntax in lua script: %s", luaErrMsg(chunk, err))
 	}
+	e.openLibs(ls, c.libs)
 	if err := e.applyLuaOps(L); err != nil {
 		return "", err
 	}
@@ -591,14 +652,24 @@ func (mb *mbuf) runLua(script, name string, me *entry, args []string) (string, *
 	var restore func()
 	if me != nil && me.parametric {
 		// Sized tables: L.NewTable preallocates 32 array and 32 hash
-		// slots, which made these two tables a large part of the cost
-		// of a call (rpm's %autopatch, %_python_memoize, ...).
-		optT := L.CreateTable(0, 0)
+		// slots (and the first string key of a table without a hash
+		// part makes one of 32), which made these two tables a large
+		// part of the cost of a call (rpm's %autopatch,
+		// %_python_memoize, ...).
+		type optVal struct {
+			c   byte
+			arg string
+		}
+		var opts []optVal
 		var rest []string
 		if args != nil {
 			rest, _ = getopt(args[1:], me.opts, func(c byte, arg string, hasArg bool) {
-				optT.RawSetString(string(c), lua.LString(arg))
+				opts = append(opts, optVal{c, arg})
 			})
+		}
+		optT := L.CreateTable(0, len(opts))
+		for _, o := range opts {
+			optT.RawSetString(string(o.c), lua.LString(o.arg))
 		}
 		argT := L.CreateTable(len(rest), 0)
 		for _, a := range rest {
@@ -619,7 +690,7 @@ func (mb *mbuf) runLua(script, name string, me *entry, args []string) (string, *
 		L.SetContext(ctx)
 		defer func() { cancel(); L.RemoveContext() }()
 	}
-	L.Push(L.NewFunctionFromProto(proto))
+	L.Push(L.NewFunctionFromProto(c.proto))
 	if err := L.PCall(0, 0, nil); err != nil {
 		L.SetTop(0)
 		return "", errorf("lua script failed: %s", luaErrMsg(chunk, err))
@@ -701,12 +772,17 @@ func doLua(mb *mbuf, me *entry, argv []string, parsed *int) {
 // string.
 func (mb *mbuf) luaCallFunction(name string, args []any) (string, *Error) {
 	e := mb.e
-	L := e.luaState().L
+	ls := e.luaState()
+	L := ls.L
+	parts := strings.FieldsFunc(name, func(r rune) bool { return r == '.' || r == ':' })
+	if len(parts) > 0 {
+		e.openLibs(ls, libGlobals[parts[0]])
+	}
 	if err := e.applyLuaOps(L); err != nil {
 		return "", err
 	}
 	var f lua.LValue = L.G.Global
-	for _, part := range strings.FieldsFunc(name, func(r rune) bool { return r == '.' || r == ':' }) {
+	for _, part := range parts {
 		tb, ok := f.(*lua.LTable)
 		if !ok {
 			f = lua.LNil
