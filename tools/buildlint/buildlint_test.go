@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/keel-build/keel/tools/internal/srctree"
 )
 
 func TestCheckFile(t *testing.T) {
@@ -106,32 +108,13 @@ func TestRepositoryIsClean(t *testing.T) {
 	}
 }
 
-// repositoryRoot finds the source tree: under `bazel test` through the
-// runfile link of //:MODULE.bazel (a data dependency of the test), under
-// `go test` as the directory holding go.mod.
 func repositoryRoot(t *testing.T) string {
 	t.Helper()
-	if srcdir := os.Getenv("TEST_SRCDIR"); srcdir != "" {
-		module, err := filepath.EvalSymlinks(filepath.Join(srcdir, os.Getenv("TEST_WORKSPACE"), "MODULE.bazel"))
-		if err != nil {
-			t.Fatalf("finding the source tree from the runfiles: %v", err)
-		}
-		return filepath.Dir(module)
-	}
-	dir, err := os.Getwd()
+	root, err := srctree.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
-	}
+	return root
 }
 
 func write(t *testing.T, path, content string) {
