@@ -221,7 +221,9 @@ def rpm_package(
       unresolved_requires: BuildRequires nothing satisfies.
       cut_deps: dependencies removed to break a cycle.
       **kwargs: other rpm_package_rule attributes (`defines`,
-        `source_date_epoch`, `allow_unresolved`) and common ones.
+        `source_date_epoch`, `allow_unresolved`) and common ones;
+        `visibility` defaults to public, since packages are depended on
+        from every folder of the tree and from images.
     """
     for a in (arches or []) + list(arch_deps.keys()):
         if a not in ARCHES:
@@ -237,6 +239,7 @@ def rpm_package(
             [("@platforms//cpu:" + a, arch_deps.get(a, [])) for a in ARCHES] +
             [("//conditions:default", [])],
         ))
+    kwargs.setdefault("visibility", ["//visibility:public"])
     compat = kwargs.pop("target_compatible_with", [])
     if arches != None:
         compat = compat + select(dict(

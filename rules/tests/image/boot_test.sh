@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# boot_test.sh FIRMWARE KIND IMAGE WANT_HOST: boots IMAGE in QEMU (TCG) and
-# passes when the init prints "KEEL-BOOT-OK host=WANT_HOST" on the serial
-# console within $BOOT_TIMEOUT seconds (default 180; QEMU is always killed).
+# boot_test.sh FIRMWARE KIND IMAGE WANT: boots IMAGE in QEMU (TCG) and
+# passes when the text WANT appears on the serial console within
+# $BOOT_TIMEOUT seconds (default 180; QEMU is always killed).
 # FIRMWARE: uefi (OVMF) or bios (SeaBIOS). KIND: iso, or a QEMU disk format
 # (raw, vpc, vhdx, qcow2) attached as virtio.
 set -euo pipefail
-firmware=$1 kind=$2 image=$3 want_host=$4
+firmware=$1 kind=$2 image=$3 marker=$4
 limit=${BOOT_TIMEOUT:-180}
-marker=KEEL-BOOT-OK
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 args=(-m 512 -smp 1 -display none -monitor none -nodefaults -no-reboot)
@@ -30,7 +29,7 @@ pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
 elapsed=
 while :; do
-  if grep -qa "$marker" "$log"; then
+  if grep -qaF -- "$marker" "$log"; then
     elapsed=$((($(date +%s%N) - start) / 1000000))
     break
   fi
@@ -46,7 +45,6 @@ if [[ -z $elapsed ]]; then
   tail -n 40 "$log" | tr -d '\r' >&2
   fail "no $marker within ${limit}s: qemu-system-x86_64 ${args[*]}"
 fi
-line=$(grep -a "$marker" "$log" | head -n1 | tr -d '\r')
-[[ $line == *"$marker host=$want_host "* ]] || fail "marker line '$line' lacks host=$want_host"
+line=$(grep -aF -- "$marker" "$log" | head -n1 | tr -d '\r')
 size=$(stat -L -c %s "$image")
-echo "PASS: $firmware $kind boot of $(basename "$image") ($((size / 1024)) KiB): marker after $((elapsed / 1000)).$((elapsed % 1000 / 100)) s wall; ${line#*"$marker "}"
+echo "PASS: $firmware $kind boot of $(basename "$image") ($((size / 1024)) KiB): marker after $((elapsed / 1000)).$((elapsed % 1000 / 100)) s wall: $line"
