@@ -34,7 +34,7 @@ const knownDiffsFile = "testdata/corpus_known_diffs.txt"
 func corpusDir(tb testing.TB) string {
 	dir, ok := corpus.Dir()
 	if !ok {
-		tb.Skipf("spec corpus not found (set %s to the azurelinux-3.0 corpus directory); skipping", corpus.EnvVar)
+		tb.Skipf("spec corpus not found (set %s to the folder holding azurelinux-3.0/); skipping", corpus.EnvVar)
 	}
 	return dir
 }
