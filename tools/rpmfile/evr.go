@@ -2,11 +2,9 @@ package rpmfile
 
 import (
 	"strings"
-)
 
-// This file duplicates tools/spec/internal/rpmver on purpose: that package is
-// internal to the spec stage, and the image stages must not import the spec
-// engine. Both follow rpm 4.18's lib/rpmvercmp.c and lib/rpmver.c.
+	"github.com/keel-build/keel/tools/rpmver"
+)
 
 // EVR is an epoch:version-release triple. An empty Epoch means the epoch is
 // absent (which compares like 0); an empty Release means "any release" when
@@ -53,112 +51,16 @@ func isDigits(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if !isDigit(s[i]) {
+		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}
 	return true
 }
 
-func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-func isAlnum(c byte) bool { return isAlpha(c) || isDigit(c) }
-
 // Vercmp compares two version (or release) strings like rpm's rpmvercmp and
-// returns -1, 0 or 1: alphanumeric segments, numbers compared by value and
-// newer than letters, '~' sorting before anything (even the end of the
-// string), '^' sorting after the end but before any further segment.
-func Vercmp(a, b string) int {
-	if a == b {
-		return 0
-	}
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		for i < len(a) && !isAlnum(a[i]) && a[i] != '~' && a[i] != '^' {
-			i++
-		}
-		for j < len(b) && !isAlnum(b[j]) && b[j] != '~' && b[j] != '^' {
-			j++
-		}
-		if i < len(a) && a[i] == '~' || j < len(b) && b[j] == '~' {
-			if i >= len(a) || a[i] != '~' {
-				return 1
-			}
-			if j >= len(b) || b[j] != '~' {
-				return -1
-			}
-			i++
-			j++
-			continue
-		}
-		if i < len(a) && a[i] == '^' || j < len(b) && b[j] == '^' {
-			if i >= len(a) {
-				return -1
-			}
-			if j >= len(b) {
-				return 1
-			}
-			if a[i] != '^' {
-				return 1
-			}
-			if b[j] != '^' {
-				return -1
-			}
-			i++
-			j++
-			continue
-		}
-		if !(i < len(a) && j < len(b)) {
-			break
-		}
-		si, sj := i, j
-		numeric := isDigit(a[i])
-		if numeric {
-			for i < len(a) && isDigit(a[i]) {
-				i++
-			}
-			for j < len(b) && isDigit(b[j]) {
-				j++
-			}
-		} else {
-			for i < len(a) && isAlpha(a[i]) {
-				i++
-			}
-			for j < len(b) && isAlpha(b[j]) {
-				j++
-			}
-		}
-		s1, s2 := a[si:i], b[sj:j]
-		if len(s2) == 0 {
-			// Segments of different types: numeric is newer.
-			if numeric {
-				return 1
-			}
-			return -1
-		}
-		if numeric {
-			s1 = strings.TrimLeft(s1, "0")
-			s2 = strings.TrimLeft(s2, "0")
-			if len(s1) != len(s2) {
-				if len(s1) > len(s2) {
-					return 1
-				}
-				return -1
-			}
-		}
-		if c := strings.Compare(s1, s2); c != 0 {
-			return c
-		}
-	}
-	switch {
-	case i >= len(a) && j >= len(b):
-		return 0
-	case i >= len(a):
-		return -1
-	default:
-		return 1
-	}
-}
+// returns -1, 0 or 1 (see package rpmver).
+func Vercmp(a, b string) int { return rpmver.Vercmp(a, b) }
 
 // CompareEVR orders two EVRs like rpm's rpmVersionCompare: epoch (absent is
 // 0), then version, then release.

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/keel-build/keel/tools/spec/internal/rpmver"
+	"github.com/keel-build/keel/tools/rpmver"
 )
 
 // The expression language of %if and %[...] (rpm 4.18's expression.c):
