@@ -155,9 +155,9 @@ func TestHostMirror(t *testing.T) {
 	}{
 		{"deb822", map[string]string{"sources.list.d/debian.sources": "Types: deb\nURIs: http://m.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\nTypes: deb\nURIs: http://s.example/sec\nSuites: bookworm-security\n"},
 			"bookworm", "http://m.example/debian"},
-		{"deb822 second stanza", map[string]string{"sources.list.d/debian.sources": "Types: deb\nURIs: http://m.example/debian\nSuites: bookworm\n\nTypes: deb\nURIs: http://s.example/sec\nSuites: bookworm-security\n"},
+		{"deb822 second stanza", map[string]string{"sources.list.d/debian.sources": "Types: deb\nURIs: http://m.example/debian\nSuites: bookworm\nComponents: main\n\nTypes: deb\nURIs: http://s.example/sec\nSuites: bookworm-security\nComponents: main\n"},
 			"bookworm-security", "http://s.example/sec"},
-		{"deb822 disabled and deb-src skipped", map[string]string{"sources.list.d/a.sources": "Types: deb\nEnabled: no\nURIs: http://off.example/\nSuites: sid\n\nTypes: deb-src\nURIs: http://src.example/\nSuites: sid\n\nTypes: deb deb-src\nURIs:\n http://on.example/\nSuites: sid\n"},
+		{"deb822 disabled and deb-src skipped", map[string]string{"sources.list.d/a.sources": "Types: deb\nEnabled: no\nURIs: http://off.example/\nSuites: sid\nComponents: main\n\nTypes: deb-src\nURIs: http://src.example/\nSuites: sid\nComponents: main\n\nTypes: deb deb-src\nURIs:\n http://on.example/\nSuites: sid\nComponents: main\n"},
 			"sid", "http://on.example/"},
 		{"one-line with options", map[string]string{"sources.list": "# comment\ndeb-src http://src.example/ bookworm main\ndeb [arch=amd64 signed-by=/k.gpg] http://one.example/debian bookworm main\n"},
 			"bookworm", "http://one.example/debian"},

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/ulikunitz/xz"
+
+	"github.com/keel-build/keel/tools/internal/apt"
 )
 
 // debian is the union of the source indexes of the configured archives.
@@ -37,7 +39,7 @@ func openDebian(ctx context.Context, o Options) (*debian, error) {
 	if aptDir == "" {
 		aptDir = "/etc/apt"
 	}
-	archives, err := AptArchives(aptDir)
+	archives, err := apt.Archives(aptDir)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +85,7 @@ func (d *debian) urls(wants []Want) map[string]string {
 
 // loadArchive reads the Release file of one suite and the Sources.xz of
 // each of its components, and returns how many indexes it read.
-func (d *debian) loadArchive(ctx context.Context, a Archive) (int, error) {
+func (d *debian) loadArchive(ctx context.Context, a apt.Archive) (int, error) {
 	base := strings.TrimSuffix(a.URI, "/")
 	releaseURL := base + "/dists/" + a.Suite + "/Release"
 	var sums map[string]string

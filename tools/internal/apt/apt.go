@@ -1,4 +1,7 @@
-package sources
+// Package apt reads the machine's apt configuration: which Debian archives
+// (mirror URIs, suites, components) it uses. Keel takes its mirror from
+// there at run time, so no host name is ever written into the repository.
+package apt
 
 import (
 	"os"
@@ -13,15 +16,20 @@ type Archive struct {
 	URI        string
 	Suite      string
 	Components []string
+	Types      []string // "deb" (binary packages), "deb-src" (sources)
 }
 
-// AptArchives lists the archives of apt's configuration under aptDir
+// Serves reports whether the archive is configured for type t ("deb" or
+// "deb-src").
+func (a Archive) Serves(t string) bool { return slices.Contains(a.Types, t) }
+
+// Archives lists the archives of apt's configuration under aptDir
 // (sources.list, sources.list.d/*.list and deb822 sources.list.d/*.sources;
 // other suffixes are disabled files), in file order, "deb" and "deb-src"
 // entries alike, each URI and suite once. The mirror is thereby a property
 // of the machine, never of the repository. (Hand-written: no maintained Go
 // library reads apt's two source formats.)
-func AptArchives(aptDir string) ([]Archive, error) {
+func Archives(aptDir string) ([]Archive, error) {
 	files := []string{filepath.Join(aptDir, "sources.list")}
 	more, err := filepath.Glob(filepath.Join(aptDir, "sources.list.d", "*"))
 	if err != nil {
@@ -37,6 +45,11 @@ func AptArchives(aptDir string) ([]Archive, error) {
 			for _, c := range a.Components {
 				if !slices.Contains(out[i].Components, c) {
 					out[i].Components = append(out[i].Components, c)
+				}
+			}
+			for _, t := range a.Types {
+				if !slices.Contains(out[i].Types, t) {
+					out[i].Types = append(out[i].Types, t)
 				}
 			}
 			return
@@ -70,6 +83,7 @@ func oneLineArchives(data string, add func(Archive)) {
 		if len(f) < 3 || (f[0] != "deb" && f[0] != "deb-src") {
 			continue
 		}
+		typ := f[0]
 		f = f[1:]
 		if strings.HasPrefix(f[0], "[") {
 			for len(f) > 0 && !strings.HasSuffix(f[0], "]") {
@@ -81,7 +95,7 @@ func oneLineArchives(data string, add func(Archive)) {
 			f = f[1:]
 		}
 		if len(f) >= 3 {
-			add(Archive{URI: f[0], Suite: f[1], Components: f[2:]})
+			add(Archive{URI: f[0], Suite: f[1], Components: f[2:], Types: []string{typ}})
 		}
 	}
 }
@@ -119,7 +133,13 @@ func deb822Archives(data string, add func(Archive)) {
 		}
 		for _, uri := range strings.Fields(fields["uris"]) {
 			for _, suite := range strings.Fields(fields["suites"]) {
-				add(Archive{URI: uri, Suite: suite, Components: comps})
+				var ts []string
+				for _, t := range types {
+					if t == "deb" || t == "deb-src" {
+						ts = append(ts, t)
+					}
+				}
+				add(Archive{URI: uri, Suite: suite, Components: comps, Types: ts})
 			}
 		}
 	}
