@@ -43,6 +43,14 @@ func init() {
 }
 
 func main() {
+	// Under `bazel run` (e.g. //:gen), paths are the user's: relative to the
+	// workspace, not to the runfiles tree Bazel starts the binary in.
+	if dir := os.Getenv("BUILD_WORKSPACE_DIRECTORY"); dir != "" {
+		if err := os.Chdir(dir); err != nil {
+			fmt.Fprintf(os.Stderr, "keel: %v\n", err)
+			os.Exit(2)
+		}
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
