@@ -64,62 +64,25 @@ func (mb *mbuf) doDefine(se string, level int, expandbody, parse bool) int {
 		s = end
 	default:
 		var b strings.Builder
-		bc, pc, xc := 0, 0, 0
-		for s < len(se) && (bc > 0 || pc > 0 || !isEOL(se[s])) {
+		var d depth
+		for s < len(se) && (d.brace > 0 || d.paren > 0 || !isEOL(se[s])) {
 			switch se[s] {
 			case '\\':
 				if s+1 < len(se) {
 					s++
 				}
 			case '%':
-				if s+1 < len(se) {
-					switch se[s+1] {
-					case '{':
-						b.WriteByte(se[s])
-						s++
-						bc++
-					case '(':
-						b.WriteByte(se[s])
-						s++
-						pc++
-					case '[':
-						b.WriteByte(se[s])
-						s++
-						xc++
-					case '%':
-						b.WriteByte(se[s])
-						s++
-					}
+				if s+1 < len(se) && (d.open(se[s+1]) || se[s+1] == '%') {
+					b.WriteByte(se[s])
+					s++
 				}
-			case '{':
-				if bc > 0 {
-					bc++
-				}
-			case '}':
-				if bc > 0 {
-					bc--
-				}
-			case '(':
-				if pc > 0 {
-					pc++
-				}
-			case ')':
-				if pc > 0 {
-					pc--
-				}
-			case '[':
-				if xc > 0 {
-					xc++
-				}
-			case ']':
-				if xc > 0 {
-					xc--
-				}
+			default:
+				d.inner(se[s])
 			}
 			b.WriteByte(se[s])
 			s++
 		}
-		if bc > 0 || pc > 0 || xc > 0 {
+		if !d.balanced() {
 			mb.fail("Macro %%%s has unterminated body", name)
 			return s
 		}
@@ -188,7 +151,7 @@ func (e *Engine) loadMacros(file, data string, level int) {
 // %[. It returns the number of physical lines used and the next index.
 func rdcl(lines []string, i int, buf *strings.Builder) (int, int) {
 	n := 0
-	bc, pc, xc := 0, 0, 0
+	var d depth
 	first := true
 	for i < len(lines) {
 		raw := lines[i]
@@ -216,51 +179,62 @@ func rdcl(lines []string, i int, buf *strings.Builder) (int, int) {
 					p++
 				}
 			case '%':
-				if p+1 < len(all) {
-					switch all[p+1] {
-					case '{':
-						p++
-						bc++
-					case '(':
-						p++
-						pc++
-					case '[':
-						p++
-						xc++
-					case '%':
-						p++
-					}
+				if p+1 < len(all) && (d.open(all[p+1]) || all[p+1] == '%') {
+					p++
 				}
-			case '{':
-				if bc > 0 {
-					bc++
-				}
-			case '}':
-				if bc > 0 {
-					bc--
-				}
-			case '(':
-				if pc > 0 {
-					pc++
-				}
-			case ')':
-				if pc > 0 {
-					pc--
-				}
-			case '[':
-				if xc > 0 {
-					xc++
-				}
-			case ']':
-				if xc > 0 {
-					xc--
-				}
+			default:
+				d.inner(all[p])
 			}
 		}
-		if (len(line) == 0 || line[len(line)-1] != '\\') && bc == 0 && pc == 0 && xc == 0 {
+		if (len(line) == 0 || line[len(line)-1] != '\\') && d.balanced() {
 			return n, i
 		}
 		buf.WriteByte('\n')
 	}
 	return n, i
 }
+
+// depth counts the brackets rpm balances when it reads a macro body that
+// spans lines (rpmio/macro.c's rdcl and doDefine): %{...}, %(...) and
+// %[...], and plain brackets only while one of those is open.
+type depth struct{ brace, paren, bracket int }
+
+// open records c, the byte after a '%', when it opens a bracket.
+func (d *depth) open(c byte) bool {
+	switch c {
+	case '{':
+		d.brace++
+	case '(':
+		d.paren++
+	case '[':
+		d.bracket++
+	default:
+		return false
+	}
+	return true
+}
+
+// inner tracks a plain bracket: it counts only inside an open one.
+func (d *depth) inner(c byte) {
+	switch c {
+	case '{', '}':
+		d.brace = step(d.brace, c == '{')
+	case '(', ')':
+		d.paren = step(d.paren, c == '(')
+	case '[', ']':
+		d.bracket = step(d.bracket, c == '[')
+	}
+}
+
+func step(n int, up bool) int {
+	switch {
+	case n == 0:
+		return 0
+	case up:
+		return n + 1
+	default:
+		return n - 1
+	}
+}
+
+func (d depth) balanced() bool { return d.brace == 0 && d.paren == 0 && d.bracket == 0 }
