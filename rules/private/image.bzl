@@ -100,6 +100,20 @@ directory named after the target, and `NAME.tar`, a tarball that
     },
 )
 
+_PLATFORMS = "//command_line_option:platforms"
+
+def _platforms_split_impl(settings, attr):
+    if not attr.platforms:
+        return {"": {_PLATFORMS: settings[_PLATFORMS]}}
+    return {str(p): {_PLATFORMS: [str(p)]} for p in attr.platforms}
+
+# oci_image_index's `images`, built once for each of its `platforms`.
+_platforms_split = transition(
+    implementation = _platforms_split_impl,
+    inputs = [_PLATFORMS],
+    outputs = [_PLATFORMS],
+)
+
 def _oci_image_index_impl(ctx):
     layout = ctx.actions.declare_directory(ctx.label.name)
     arches = {}
@@ -128,12 +142,20 @@ def _oci_image_index_impl(ctx):
 
 oci_image_index = rule(
     implementation = _oci_image_index_impl,
-    doc = "A multi-architecture OCI image index over oci_image targets, as an OCI layout directory named after the target.",
+    doc = """A multi-architecture OCI image index over oci_image targets, as an OCI
+layout directory named after the target. With `platforms`, each image is
+built for each platform (one build makes every architecture).""",
     attrs = {
         "images": attr.label_list(
-            doc = "oci_image targets, one per architecture.",
+            doc = "oci_image targets: one per architecture, or with `platforms`, " +
+                  "the images to build for each platform.",
             providers = [OciLayoutInfo],
             mandatory = True,
+            cfg = _platforms_split,
+        ),
+        "platforms": attr.label_list(
+            doc = "Target platforms (e.g. //platforms:x86_64, //platforms:aarch64) " +
+                  "to build `images` for; empty: the current one.",
         ),
         "tag": attr.string(doc = "Ref name of the index in the layout."),
         "_keel": _KEEL,
