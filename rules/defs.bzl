@@ -17,7 +17,7 @@ load("//rules/private:providers.bzl", _RootfsInfo = "RootfsInfo", _RpmBuildRootI
 load("//rules/private:repo.bzl", _rpm_repo = "rpm_repo")
 load("//rules/private:rootfs.bzl", _rootfs = "rootfs")
 load("//rules/private:rpm_package.bzl", _rpm_package = "rpm_package")
-load("//rules/private:toolchain.bzl", _rpm_toolchain = "rpm_toolchain")
+load("//rules/private:toolchain.bzl", _platform_filegroup = "platform_filegroup", _rpm_toolchain = "rpm_toolchain")
 
 RpmInfo = _RpmInfo
 RpmBuildRootInfo = _RpmBuildRootInfo
@@ -32,3 +32,4 @@ oci_image = _oci_image
 oci_image_index = _oci_image_index
 iso_image = _iso_image
 disk_image = _disk_image
+platform_filegroup = _platform_filegroup

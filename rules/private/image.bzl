@@ -34,6 +34,33 @@ _EPOCH = attr.int(
     default = DEFAULT_EPOCH,
 )
 
+# The boot loaders put on images, from Debian packages pinned by sha256
+# (tools/image/debs.lock.json, the `debs` extension of MODULE.bazel).
+_SYSTEMD_BOOT = {
+    "aarch64": "@debian_systemd_boot_efi_arm64//:usr/lib/systemd/boot/efi/systemd-bootaa64.efi",
+    "x86_64": "@debian_systemd_boot_efi_amd64//:usr/lib/systemd/boot/efi/systemd-bootx64.efi",
+}
+
+_EFI_LOADER_ATTRS = {
+    "efi_loader": attr.label(
+        doc = "The UEFI boot loader, systemd-boot's EFI binary for the rootfs's architecture. " +
+              "Default: Debian's systemd-boot-efi, pinned in tools/image/debs.lock.json.",
+        allow_single_file = True,
+    ),
+    "_efi_loader_aarch64": attr.label(default = _SYSTEMD_BOOT["aarch64"], allow_single_file = True),
+    "_efi_loader_x86_64": attr.label(default = _SYSTEMD_BOOT["x86_64"], allow_single_file = True),
+}
+
+def _efi_loader(ctx, arch):
+    """The systemd-boot binary for arch: the efi_loader attribute, else the pinned one."""
+    if ctx.file.efi_loader:
+        return ctx.file.efi_loader
+    if arch == "aarch64":
+        return ctx.file._efi_loader_aarch64
+    if arch == "x86_64":
+        return ctx.file._efi_loader_x86_64
+    fail("%s: no UEFI boot loader for architecture %r; set efi_loader" % (ctx.label, arch))
+
 # The host tools the image verbs run (mkfs.fat, mkfs.ext4, sfdisk, ...)
 # live in sbin, which Bazel's default action PATH leaves out.
 _ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
@@ -100,6 +127,20 @@ directory named after the target, and `NAME.tar`, a tarball that
     },
 )
 
+_PLATFORMS = "//command_line_option:platforms"
+
+def _platforms_split_impl(settings, attr):
+    if not attr.platforms:
+        return {"": {_PLATFORMS: settings[_PLATFORMS]}}
+    return {str(p): {_PLATFORMS: [str(p)]} for p in attr.platforms}
+
+# oci_image_index's `images`, built once for each of its `platforms`.
+_platforms_split = transition(
+    implementation = _platforms_split_impl,
+    inputs = [_PLATFORMS],
+    outputs = [_PLATFORMS],
+)
+
 def _oci_image_index_impl(ctx):
     layout = ctx.actions.declare_directory(ctx.label.name)
     arches = {}
@@ -128,12 +169,20 @@ def _oci_image_index_impl(ctx):
 
 oci_image_index = rule(
     implementation = _oci_image_index_impl,
-    doc = "A multi-architecture OCI image index over oci_image targets, as an OCI layout directory named after the target.",
+    doc = """A multi-architecture OCI image index over oci_image targets, as an OCI
+layout directory named after the target. With `platforms`, each image is
+built for each platform (one build makes every architecture).""",
     attrs = {
         "images": attr.label_list(
-            doc = "oci_image targets, one per architecture.",
+            doc = "oci_image targets: one per architecture, or with `platforms`, " +
+                  "the images to build for each platform.",
             providers = [OciLayoutInfo],
             mandatory = True,
+            cfg = _platforms_split,
+        ),
+        "platforms": attr.label_list(
+            doc = "Target platforms (e.g. //platforms:x86_64, //platforms:aarch64) " +
+                  "to build `images` for; empty: the current one.",
         ),
         "tag": attr.string(doc = "Ref name of the index in the layout."),
         "_keel": _KEEL,
@@ -165,7 +214,18 @@ def _iso_image_impl(ctx):
     params.add("--arch", _OCI_ARCH[rootfs.arch])
     if ctx.attr.volume_id:
         params.add("--volume-id", ctx.attr.volume_id)
-    if not ctx.attr.bios:
+    loader = _efi_loader(ctx, rootfs.arch)
+    params.add("--efi-loader", loader)
+    inputs.append(loader)
+    if ctx.attr.bios and rootfs.arch == "x86_64":
+        for flag, f in [
+            ("--isolinux", ctx.file.isolinux),
+            ("--isohybrid-mbr", ctx.file.isohybrid_mbr),
+            ("--ldlinux", ctx.file.ldlinux),
+        ]:
+            params.add(flag, f)
+            inputs.append(f)
+    else:
         params.add("--no-bios")
     params.add("--epoch", str(ctx.attr.epoch))
     params.add("--out", out)
@@ -199,15 +259,32 @@ _KERNEL_ATTRS = {
 iso_image = rule(
     implementation = _iso_image_impl,
     doc = """A hybrid ISO (NAME.iso) that boots the rootfs as an initramfs under
-UEFI (systemd-boot) and, on x86_64, BIOS (isolinux). Reproducible: the same
-inputs and epoch give the same bytes.""",
-    attrs = dict(_KERNEL_ATTRS, **{
+UEFI (systemd-boot) and, on x86_64, BIOS (isolinux). Every file on it is a
+declared input: the boot loaders default to Debian's, pinned by sha256.
+Reproducible: the same inputs and epoch give the same bytes.""",
+    attrs = dict(_KERNEL_ATTRS, **dict(_EFI_LOADER_ATTRS, **{
         "rootfs": _ROOTFS,
         "volume_id": attr.string(doc = "ISO volume label, at most 32 characters; default KEEL."),
         "bios": attr.bool(doc = "Also boot under BIOS (isolinux; x86_64 only).", default = True),
+        "isolinux": attr.label(
+            doc = "isolinux.bin, the El Torito BIOS boot loader. Default: Debian's isolinux, pinned in tools/image/debs.lock.json.",
+            default = "@debian_isolinux//:usr/lib/ISOLINUX/isolinux.bin",
+            allow_single_file = True,
+        ),
+        "isohybrid_mbr": attr.label(
+            doc = "isohdpfx.bin, the MBR that boots the ISO from a disk under BIOS. Default: Debian's isolinux.",
+            default = "@debian_isolinux//:usr/lib/ISOLINUX/isohdpfx.bin",
+            allow_single_file = True,
+        ),
+        "ldlinux": attr.label(
+            doc = "ldlinux.c32, the isolinux core module of the same syslinux version as isolinux. " +
+                  "Default: Debian's syslinux-common, pinned in tools/image/debs.lock.json.",
+            default = "@debian_syslinux_common//:usr/lib/syslinux/modules/bios/ldlinux.c32",
+            allow_single_file = True,
+        ),
         "epoch": _EPOCH,
         "_keel": _KEEL,
-    }),
+    })),
 )
 
 _DISK_FORMATS = {"qcow2": "--out-qcow2", "raw": "--out-raw", "vhd": "--out-vhd", "vhdx": "--out-vhdx"}
@@ -227,6 +304,9 @@ def _disk_image_impl(ctx):
         inputs.append(ctx.file.initrd)
     params.add("--cmdline", ctx.attr.cmdline)
     params.add("--arch", _OCI_ARCH[rootfs.arch])
+    loader = _efi_loader(ctx, rootfs.arch)
+    params.add("--efi-loader", loader)
+    inputs.append(loader)
     if ctx.attr.root_size:
         params.add("--root-size", ctx.attr.root_size)
     if ctx.attr.esp_size:
@@ -260,7 +340,7 @@ disk_image = rule(
 made from the rootfs; written as NAME.raw, NAME.vhd (fixed), NAME.vhdx
 (dynamic) and NAME.qcow2, as `formats` asks. root=PARTUUID=... is added to
 the command line unless it has root=.""",
-    attrs = dict(_KERNEL_ATTRS, **{
+    attrs = dict(_KERNEL_ATTRS, **dict(_EFI_LOADER_ATTRS, **{
         "rootfs": _ROOTFS,
         "initrd": attr.label(
             doc = "An initramfs that mounts the root partition; unset for a kernel with the disk and ext4 drivers built in.",
@@ -275,5 +355,5 @@ the command line unless it has root=.""",
         "esp_size": attr.string(doc = "EFI system partition size, e.g. \"128M\"; empty: fit the files (at least 64M)."),
         "epoch": _EPOCH,
         "_keel": _KEEL,
-    }),
+    })),
 )

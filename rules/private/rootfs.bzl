@@ -51,7 +51,7 @@ def _rootfs_impl(ctx):
 
 _rootfs = rule(
     implementation = _rootfs_impl,
-    doc = "See the rootfs macro.",
+    doc = "Assembles the root file system tar (PAX, sorted, dates clamped) and its lock from the RPMs of `packages`.",
     attrs = {
         "packages": attr.label_list(
             doc = "Targets providing RpmInfo; their RPMs and run-time dependencies (transitive_rpms) are available to install.",

@@ -1,7 +1,7 @@
 """rpm_package: one spec built by `keel rpmbuild` in one action."""
 
 load(":providers.bzl", "RpmInfo")
-load(":toolchain.bzl", "ARCHES", "TOOLCHAIN_TYPE")
+load(":toolchain.bzl", "ARCHES", "TOOLCHAIN_TYPE", "noarch_transition")
 
 def _fail(ctx, attr, msg):
     fail("rpm_package %s: %s: %s" % (ctx.label, attr, msg))
@@ -207,6 +207,8 @@ build log (output group `log`).""",
         ),
     },
     toolchains = [TOOLCHAIN_TYPE],
+    # All-noarch specs build once, on one platform (see noarch_transition).
+    cfg = noarch_transition,
 )
 
 def rpm_package(

@@ -8,6 +8,38 @@ TOOLCHAIN_TYPE = str(Label("//rules:rpm_toolchain_type"))
 # The rpm architectures Keel builds for, by @platforms//cpu constraint.
 ARCHES = ["x86_64", "aarch64"]
 
+# The target platform of each architecture.
+PLATFORMS = {arch: Label("//platforms:" + arch) for arch in ARCHES}
+
+# noarch RPMs are built once, by this architecture's toolchain: rpm writes
+# the build's target into a noarch RPM's header (its platform), so a noarch
+# package built for each target would be a different file per target.
+NOARCH_BUILD_ARCH = "x86_64"
+
+_PLATFORMS = "//command_line_option:platforms"
+
+def _noarch_transition_impl(settings, attr):
+    arches = sorted(attr.rpms.keys())
+    files = [f for a in arches for f in attr.rpms[a]]
+    if not files or [f for f in files if not f.endswith(".noarch.rpm")]:
+        return {_PLATFORMS: settings[_PLATFORMS]}
+    arch = NOARCH_BUILD_ARCH if NOARCH_BUILD_ARCH in arches else arches[0]
+    if arch not in PLATFORMS:
+        # rpm_package's analysis names the unknown architecture.
+        return {_PLATFORMS: settings[_PLATFORMS]}
+    return {_PLATFORMS: [str(PLATFORMS[arch])]}
+
+# rpm_package's incoming transition: a spec whose RPMs are all noarch
+# builds on NOARCH_BUILD_ARCH's platform (or its first architecture, when it
+# does not build there), whatever the target platform; other specs build
+# for the target platform. A spec with arch and noarch packages builds per
+# architecture: rpm makes all of a spec's packages in one run.
+noarch_transition = transition(
+    implementation = _noarch_transition_impl,
+    inputs = [_PLATFORMS],
+    outputs = [_PLATFORMS],
+)
+
 def _rpm_toolchain_impl(ctx):
     if ctx.attr.arch not in ARCHES:
         fail("rpm_toolchain %s: arch: %r is not one of %s" % (ctx.label, ctx.attr.arch, ", ".join(ARCHES)))
@@ -62,6 +94,39 @@ with `toolchain(toolchain_type = "//rules:rpm_toolchain_type", ...)` and
         "rpm_target": attr.string(
             doc = "`rpmbuild --target` for a cross build (e.g. `aarch64`); empty: the build " +
                   "root's own architecture.",
+        ),
+    },
+)
+
+def _to_platform_impl(_settings, attr):
+    return {_PLATFORMS: [str(attr.platform)]}
+
+_to_platform = transition(
+    implementation = _to_platform_impl,
+    inputs = [],
+    outputs = [_PLATFORMS],
+)
+
+def _platform_filegroup_impl(ctx):
+    return [DefaultInfo(
+        files = depset(transitive = [s[DefaultInfo].files for s in ctx.attr.srcs]),
+        runfiles = ctx.runfiles().merge_all([s[DefaultInfo].default_runfiles for s in ctx.attr.srcs]),
+    )]
+
+platform_filegroup = rule(
+    implementation = _platform_filegroup_impl,
+    doc = """The files of `srcs` built for `platform`, whatever the build's target
+platform: e.g. the aarch64 root file system as a test's data in an x86_64
+build.""",
+    attrs = {
+        "srcs": attr.label_list(
+            doc = "Targets whose default outputs (and runfiles) to build for `platform`.",
+            allow_files = True,
+            cfg = _to_platform,
+        ),
+        "platform": attr.label(
+            doc = "The target platform, e.g. `//platforms:aarch64`.",
+            mandatory = True,
         ),
     },
 )

@@ -26,11 +26,13 @@ type Options struct {
 	Root string
 	// Arches are the target arches (default DefaultArches).
 	Arches []string
-	// MacroDir and Defines configure the spec evaluator (spec.Options);
-	// specs are evaluated with %with_check 0, as Azure Linux's toolkit
-	// does for BuildRequires.
-	MacroDir string
-	Defines  []string
+	// MacroDir and the defines configure the spec evaluator
+	// (spec.Options); specs are evaluated with %with_check 0, as Azure
+	// Linux's toolkit does for BuildRequires. The macros are the tree's
+	// DistFile, or DistDefaults for a tree without one, then Defines.
+	MacroDir     string
+	DistDefaults []string
+	Defines      []string
 	// Check writes nothing: Result.Stale and Result.Diff tell what a run
 	// would change.
 	Check bool
@@ -71,6 +73,14 @@ func Run(o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	dist, found, err := DistDefines(root)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		dist = o.DistDefaults
+	}
+	o.Defines = append(append([]string{}, dist...), o.Defines...)
 	folders, err := scanTree(root, o.Jobs)
 	if err != nil {
 		return nil, err

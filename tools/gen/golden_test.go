@@ -40,7 +40,7 @@ func TestGolden(t *testing.T) {
 			}
 			root := filepath.Join(ws, "specs")
 			copyTree(t, before, root, goldenBuild, buildFileName)
-			o := Options{Root: root, Defines: spec.DistroDefines}
+			o := Options{Root: root, DistDefaults: spec.DistroDefines}
 
 			res, err := Run(o)
 			if err != nil {

@@ -13,5 +13,8 @@
 // Every builder is reproducible: the same inputs and epoch give the same
 // bytes. Host tools (xorriso, mkfs.fat, mtools, mkfs.ext4, debugfs, sfdisk,
 // qemu-img) run with fixed options and a fixed environment; formats whose
-// host tools are not reproducible (VHD, VHDX) are written in Go.
+// host tools are not reproducible (VHD, VHDX) are written in Go. The boot
+// loaders an image carries are inputs like the kernel: the builders default
+// to Debian's install paths, and the Bazel rules pass the files of Debian
+// packages pinned by sha256 (debs.lock.json beside this file).
 package image

@@ -55,47 +55,156 @@ func rpmInstall(root string, rpms []string) error {
 	return nil
 }
 
-// BenchmarkRootfs assembles 50 RPMs of 200 files each. With rpm installed,
-// every iteration also times `rpm -i --root` (extraction and its database,
-// no scripts) on the same RPMs and reports both and their ratio.
-func BenchmarkRootfs(b *testing.B) {
-	dir := b.TempDir()
-	rpms := genSet(b, dir, 50, 200)
-	_, rpmErr := exec.LookPath("rpm")
-	var keel, rpmT time.Duration
-	var size int64
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		cw := &countWriter{}
-		st := time.Now()
-		if _, err := rootfs.Build(context.Background(), cw, rpms, rootfs.WithTempDir(dir)); err != nil {
-			b.Fatal(err)
+// bazeldnf returns the path of a bazeldnf binary (github.com/rmohr/bazeldnf,
+// whose rpm2tar command turns RPMs into one tar) from $KEEL_BAZELDNF or
+// PATH, or "".
+func bazeldnf() string {
+	if p := os.Getenv("KEEL_BAZELDNF"); p != "" {
+		if _, err := os.Stat(p); err == nil {
+			return p
 		}
-		keel += time.Since(st)
-		size = cw.n
-		if rpmErr == nil {
-			root := filepath.Join(dir, fmt.Sprintf("root%d", i))
-			st = time.Now()
-			if err := rpmInstall(root, rpms); err != nil {
-				b.Fatal(err)
-			}
-			rpmT += time.Since(st)
-			b.StopTimer()
-			os.RemoveAll(root)
-			b.StartTimer()
-		}
+		return ""
 	}
-	b.ReportMetric(float64(keel.Milliseconds())/float64(b.N), "keel-ms/op")
-	b.ReportMetric(float64(size)/(1<<20), "tar-MiB")
-	if rpmErr == nil {
-		b.ReportMetric(float64(rpmT.Milliseconds())/float64(b.N), "rpm-i-ms/op")
-		b.ReportMetric(float64(rpmT)/float64(keel), "rpm/keel")
+	p, _ := exec.LookPath("bazeldnf")
+	return p
+}
+
+func bazeldnfRpm2tar(bin, out string, rpms []string) error {
+	args := []string{"rpm2tar", "-o", out}
+	for _, r := range rpms {
+		args = append(args, "-i", r)
+	}
+	if msg, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("bazeldnf rpm2tar: %v\n%s", err, msg)
+	}
+	return nil
+}
+
+// benchSets are the RPM sets BenchmarkRootfs assembles: synthetic sets
+// (zstd payloads, like a distribution's; mixed sizes, symlinks) and, when
+// $KEEL_BENCH_RPMS names a folder, every binary RPM under it (for
+// example the distribution's RPMs from bazel-bin/specs).
+func benchSets(b *testing.B) []struct {
+	name string
+	rpms func(dir string) []string
+} {
+	sets := []struct {
+		name string
+		rpms func(dir string) []string
+	}{
+		{"synthetic-50x200", func(dir string) []string { return genSet(b, dir, 50, 200) }},
+		{"synthetic-200x250", func(dir string) []string { return genSet(b, dir, 200, 250) }},
+	}
+	if root := os.Getenv("KEEL_BENCH_RPMS"); root != "" {
+		sets = append(sets, struct {
+			name string
+			rpms func(dir string) []string
+		}{"dir", func(string) []string {
+			var rpms []string
+			err := filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+				if err == nil && fi.Mode().IsRegular() && strings.HasSuffix(p, ".rpm") && !strings.HasSuffix(p, ".src.rpm") {
+					rpms = append(rpms, p)
+				}
+				return err
+			})
+			if err != nil || len(rpms) == 0 {
+				b.Fatalf("KEEL_BENCH_RPMS=%s: no binary RPMs (%v)", root, err)
+			}
+			return rpms
+		}})
+	}
+	return sets
+}
+
+// BenchmarkRootfs assembles the same RPM sets into a root file system
+// three ways, side by side in each iteration: Keel (rootfs.Build, a tar
+// file), `rpm -i --root --nodeps --noscripts` (a tree and its database),
+// and bazeldnf's `rpm2tar` (a tar file; $KEEL_BAZELDNF or bazeldnf on
+// PATH). It reports each one's time per operation and the ratios to Keel;
+// a tool that is missing is left out with a message. Build bazeldnf
+// outside the repository, from its own module (its go.mod replaces a
+// dependency, so `go install` of it does not build):
+//
+//	go mod download -json github.com/rmohr/bazeldnf@v0.99.1   # prints Dir
+//	cp -r DIR /tmp/bazeldnf && chmod -R u+w /tmp/bazeldnf
+//	cd /tmp/bazeldnf && go build -o /tmp/bazeldnf/bazeldnf ./cmd/
+//	KEEL_BAZELDNF=/tmp/bazeldnf/bazeldnf go test ./tools/rootfs -run '^$' -bench Rootfs -benchtime 3x
+func BenchmarkRootfs(b *testing.B) {
+	_, rpmErr := exec.LookPath("rpm")
+	if rpmErr != nil {
+		b.Log("rpm not found (apt-get install rpm): rpm -i left out")
+	}
+	dnf := bazeldnf()
+	if dnf == "" {
+		b.Log("bazeldnf not found: set KEEL_BAZELDNF to a bazeldnf binary (see the comment of BenchmarkRootfs); rpm2tar left out")
+	}
+	for _, set := range benchSets(b) {
+		b.Run(set.name, func(b *testing.B) {
+			dir := b.TempDir()
+			rpms := set.rpms(dir)
+			var keel, rpmT, dnfT time.Duration
+			var size, dnfSize int64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				out := filepath.Join(dir, "keel.tar")
+				st := time.Now()
+				f, err := os.Create(out)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := rootfs.Build(context.Background(), f, rpms, rootfs.WithTempDir(dir)); err != nil {
+					b.Fatal(err)
+				}
+				if err := f.Close(); err != nil {
+					b.Fatal(err)
+				}
+				keel += time.Since(st)
+				size = fileSize(out)
+				if rpmErr == nil {
+					root := filepath.Join(dir, fmt.Sprintf("root%d", i))
+					st = time.Now()
+					if err := rpmInstall(root, rpms); err != nil {
+						b.Fatal(err)
+					}
+					rpmT += time.Since(st)
+					b.StopTimer()
+					os.RemoveAll(root)
+					b.StartTimer()
+				}
+				if dnf != "" {
+					out := filepath.Join(dir, "bazeldnf.tar")
+					st = time.Now()
+					if err := bazeldnfRpm2tar(dnf, out, rpms); err != nil {
+						b.Fatal(err)
+					}
+					dnfT += time.Since(st)
+					dnfSize = fileSize(out)
+				}
+			}
+			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+			b.ReportMetric(float64(len(rpms)), "rpms")
+			b.ReportMetric(ms(keel), "keel-ms/op")
+			b.ReportMetric(float64(size)/(1<<20), "keel-tar-MiB")
+			if rpmErr == nil {
+				b.ReportMetric(ms(rpmT), "rpm-i-ms/op")
+				b.ReportMetric(float64(rpmT)/float64(keel), "rpm/keel")
+			}
+			if dnf != "" {
+				b.ReportMetric(ms(dnfT), "bazeldnf-ms/op")
+				b.ReportMetric(float64(dnfSize)/(1<<20), "bazeldnf-tar-MiB")
+				b.ReportMetric(float64(dnfT)/float64(keel), "bazeldnf/keel")
+			}
+		})
 	}
 }
 
-type countWriter struct{ n int64 }
-
-func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+func fileSize(p string) int64 {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
 
 // TestMatchesRpmInstall extracts the same RPMs with `rpm -i --root` and
 // checks that every file, directory and symlink rpm created appears in

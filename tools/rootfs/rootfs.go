@@ -28,14 +28,17 @@ package rootfs
 
 import (
 	"archive/tar"
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/keel-build/keel/tools/rpmfile"
@@ -148,20 +151,15 @@ func Build(ctx context.Context, w io.Writer, rpms []string, opts ...Option) (*Re
 	if err := t.checkStructure(); err != nil {
 		return nil, err
 	}
-	spool, err := os.CreateTemp(cfg.tempDir, "keel-rootfs-*")
+	f, err := os.CreateTemp(cfg.tempDir, "keel-rootfs-*")
 	if err != nil {
 		return nil, fmt.Errorf("creating spool file: %w", err)
 	}
-	defer os.Remove(spool.Name())
-	defer spool.Close()
-	t.spool = spool
-	for _, ps := range pkgs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if err := t.readPayload(ps); err != nil {
-			return nil, err
-		}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	t.spool = &spool{f: f}
+	if err := t.readPayloads(ctx, pkgs); err != nil {
+		return nil, err
 	}
 	if err := t.writeAccounts(); err != nil {
 		return nil, err
@@ -219,7 +217,7 @@ func openAll(rpms []string) ([]*pkgState, error) {
 type tree struct {
 	nodes map[string]*node
 	cfg   config
-	spool *os.File
+	spool *spool
 	acct  *accounts
 }
 
@@ -325,9 +323,54 @@ func (t *tree) checkStructure() error {
 	return nil
 }
 
+// readPayloads reads the packages' payloads into the spool, several
+// packages at a time (one per CPU). Each reader touches only its own
+// package's nodes. When several fail, the error of the first package in
+// order is returned, whatever the timing.
+func (t *tree) readPayloads(ctx context.Context, pkgs []*pkgState) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(pkgs))
+	var flushErr error
+	var mu sync.Mutex
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(pkgs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := t.spool.writer()
+			for i := range next {
+				if errs[i] = ctx.Err(); errs[i] == nil {
+					errs[i] = t.readPayload(w, pkgs[i])
+				}
+				if errs[i] != nil {
+					cancel()
+				}
+			}
+			if err := w.flush(); err != nil {
+				mu.Lock()
+				flushErr = err
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range pkgs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return flushErr
+}
+
 // readPayload copies the content of the package's regular files into the
 // spool and turns its hard link sets into tar hard links.
-func (t *tree) readPayload(ps *pkgState) error {
+func (t *tree) readPayload(w *spoolWriter, ps *pkgState) error {
 	pl, err := ps.p.OpenPayload()
 	if err != nil {
 		return err
@@ -345,11 +388,8 @@ func (t *tree) readPayload(ps *pkgState) error {
 		if n == nil || n.pkg != ps || n.index != e.Index || n.kind != tar.TypeReg || e.Size == 0 {
 			continue
 		}
-		off, err := t.spool.Seek(0, io.SeekEnd)
+		off, err := w.add(pl, e.Size)
 		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(t.spool, pl); err != nil {
 			return fmt.Errorf("reading %s from %s: %w", e.Name, ps.p.Path, err)
 		}
 		n.off = off
@@ -449,7 +489,7 @@ func (t *tree) content(n *node) ([]byte, error) {
 		return n.content, nil
 	}
 	b := make([]byte, n.size)
-	if _, err := t.spool.ReadAt(b, n.off); err != nil {
+	if _, err := t.spool.f.ReadAt(b, n.off); err != nil {
 		return nil, fmt.Errorf("reading spooled %s: %w", n.path, err)
 	}
 	return b, nil
@@ -490,7 +530,10 @@ func (t *tree) writeTar(ctx context.Context, w io.Writer, id ids) (int, error) {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
-	tw := tar.NewWriter(w)
+	// Buffered: a tar of many small files is otherwise three writes each.
+	bw := bufio.NewWriterSize(w, copyBuf)
+	tw := tar.NewWriter(bw)
+	buf := make([]byte, copyBuf)
 	for i, p := range paths {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -536,15 +579,18 @@ func (t *tree) writeTar(ctx context.Context, w io.Writer, id ids) (int, error) {
 		case n.content != nil:
 			src = strings.NewReader(string(n.content))
 		case n.off >= 0:
-			src = io.NewSectionReader(t.spool, n.off, n.size)
+			src = io.NewSectionReader(t.spool.f, n.off, n.size)
 		default:
 			return 0, fmt.Errorf("payload of %s lacks the content of %s", n.pkg, p)
 		}
-		if _, err := io.Copy(tw, src); err != nil {
+		if _, err := io.CopyBuffer(tw, onlyReader{src}, buf); err != nil {
 			return 0, fmt.Errorf("writing %s: %w", p, err)
 		}
 	}
 	if err := tw.Close(); err != nil {
+		return 0, err
+	}
+	if err := bw.Flush(); err != nil {
 		return 0, err
 	}
 	return len(paths), nil

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/cavaliergopher/cpio"
 	"github.com/klauspost/compress/gzip"
@@ -87,11 +88,21 @@ func (p *Package) NewPayload(r io.Reader) (*Payload, error) {
 		}
 		dec, closer = z, z
 	case "zstd":
-		z, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
-		if err != nil {
+		z, _ := zstdDecoders.Get().(*zstd.Decoder)
+		if z == nil {
+			var err error
+			if z, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30)); err != nil {
+				return nil, err
+			}
+		}
+		if err := z.Reset(r); err != nil {
+			z.Close()
 			return nil, err
 		}
-		dec, closer = z, closerFunc(z.Close)
+		dec, closer = z, closerFunc(func() {
+			z.Reset(nil) // drops r
+			zstdDecoders.Put(z)
+		})
 	case "xz":
 		z, err := xz.NewReader(r)
 		if err != nil {
@@ -117,6 +128,10 @@ func (p *Package) NewPayload(r io.Reader) (*Payload, error) {
 	}
 	return pl, nil
 }
+
+// zstdDecoders keeps decoders between payloads: a decoder allocates its
+// window buffers (megabytes) once, and an image reads many payloads.
+var zstdDecoders sync.Pool
 
 type closerFunc func()
 
@@ -236,6 +251,7 @@ func (pl *Payload) verify() error {
 func (pl *Payload) Close() error {
 	if pl.dec != nil {
 		pl.dec.Close()
+		pl.dec = nil // a pooled decoder must go back once
 	}
 	if pl.f != nil {
 		return pl.f.Close()

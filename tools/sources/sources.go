@@ -6,9 +6,10 @@
 // touches the network it looks in its repository cache under
 // content_addressable/sha256/<hash>/file; a file there is used as is. Seed
 // puts each wanted file in that place, found by its hash in local folders or
-// in the source indexes of the Debian archive that the machine's apt is
+// in the indexes of the Debian archive that the machine's apt is
 // configured to use (Debian ships most upstream tarballs byte for byte as
-// its .orig.tar files). Every file is checked against its sha256 before it
+// its .orig.tar files, and pinned binary packages, such as the boot loaders
+// images carry, by their own hash). Every file is checked against its sha256 before it
 // is renamed into place, so the cache never holds a partial or wrong file.
 //
 // Seed is what `keel sources seed` runs.
@@ -48,8 +49,10 @@ type Options struct {
 	RepositoryCache string
 	// FromDirs are folders searched (recursively) for files by content.
 	FromDirs []string
-	// FromDebian looks hashes up in the source indexes of the Debian
-	// archives configured for apt under AptDir.
+	// FromDebian looks hashes up in the indexes of the Debian archives
+	// configured for apt under AptDir: binary packages named
+	// NAME_VERSION_ARCH.deb in the binary index of ARCH, every other file
+	// in the source index.
 	FromDebian bool
 	// AptDir is apt's configuration directory; /etc/apt if empty.
 	AptDir string
@@ -127,7 +130,7 @@ func Seed(ctx context.Context, o Options, wants []Want) (*Report, error) {
 	}
 
 	if len(todo) > 0 && o.FromDebian {
-		m, err := openDebian(ctx, o)
+		m, err := openDebian(ctx, o, neededIndexes(todo))
 		if err != nil {
 			return nil, err
 		}

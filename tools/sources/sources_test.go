@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -222,10 +223,11 @@ func TestSeedFromDirs(t *testing.T) {
 
 // mirror is a fake Debian archive: one suite with a source index.
 type mirror struct {
-	srv   *httptest.Server
-	files map[string][]byte // URL path → content
-	mu    sync.Mutex
-	got   []string // paths requested
+	srv     *httptest.Server
+	files   map[string][]byte // URL path → content
+	indexes map[string][]byte // path under dists/bookworm → content
+	mu      sync.Mutex
+	got     []string // paths requested
 }
 
 func xzBytes(t testing.TB, s string) []byte {
@@ -248,7 +250,7 @@ func xzBytes(t testing.TB, s string) []byte {
 // "main". The suite "bookworm-updates" has no Release file.
 func newMirror(t *testing.T, pool map[string]string, listed map[string]string) *mirror {
 	t.Helper()
-	m := &mirror{files: map[string][]byte{}}
+	m := &mirror{files: map[string][]byte{}, indexes: map[string][]byte{}}
 	var idx strings.Builder
 	for name, content := range pool {
 		pkg := strings.SplitN(name, "_", 2)[0]
@@ -261,11 +263,7 @@ func newMirror(t *testing.T, pool map[string]string, listed map[string]string) *
 		fmt.Fprintf(&idx, "Package: %s\nVersion: 1.0-1\nFiles:\n d41d8cd98f00b204e9800998ecf8427e %d %s\nChecksums-Sha256:\n %s %d %s.dsc\n %s %d %s\nDirectory: %s\n\n",
 			pkg, len(content), name, strings.Repeat("0", 64), 10, pkg, h, len(content), name, dir)
 	}
-	sources := xzBytes(t, idx.String())
-	m.files["/debian/dists/bookworm/main/source/Sources.xz"] = sources
-	m.files["/debian/dists/bookworm/Release"] = []byte(fmt.Sprintf(
-		"Origin: Debian\nSuite: stable\nMD5Sum:\n 0000 1 main/source/Sources.xz\nSHA256:\n %s %d main/source/Sources.xz\n %s 10 main/binary-amd64/Packages.xz\n",
-		sum(sources), len(sources), strings.Repeat("f", 64)))
+	m.setIndex(t, "main/source/Sources.xz", xzBytes(t, idx.String()))
 	m.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m.mu.Lock()
 		m.got = append(m.got, r.URL.Path)
@@ -279,6 +277,53 @@ func newMirror(t *testing.T, pool map[string]string, listed map[string]string) *
 	}))
 	t.Cleanup(m.srv.Close)
 	return m
+}
+
+// setIndex serves an index of suite bookworm and lists it in the Release
+// file, which always also lists a binary-amd64 index that is not served.
+func (m *mirror) setIndex(t *testing.T, rel string, data []byte) {
+	t.Helper()
+	m.indexes[rel] = data
+	m.files["/debian/dists/bookworm/"+rel] = data
+	var release strings.Builder
+	release.WriteString("Origin: Debian\nSuite: stable\nMD5Sum:\n 0000 1 main/source/Sources.xz\nSHA256:\n")
+	if _, ok := m.indexes["main/binary-amd64/Packages.xz"]; !ok {
+		fmt.Fprintf(&release, " %s 10 main/binary-amd64/Packages.xz\n", strings.Repeat("f", 64))
+	}
+	rels := make([]string, 0, len(m.indexes))
+	for r := range m.indexes {
+		rels = append(rels, r)
+	}
+	sort.Strings(rels)
+	for _, r := range rels {
+		fmt.Fprintf(&release, " %s %d %s\n", sum(m.indexes[r]), len(m.indexes[r]), r)
+	}
+	m.files["/debian/dists/bookworm/Release"] = []byte(release.String())
+}
+
+// addDebs serves binary packages (file name → content) in the pool and
+// lists them in the binary index of arch, with the hashes in listed where
+// given.
+func (m *mirror) addDebs(t *testing.T, arch string, debs, listed map[string]string) {
+	t.Helper()
+	var idx strings.Builder
+	names := make([]string, 0, len(debs))
+	for name := range debs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		pkg := strings.SplitN(name, "_", 2)[0]
+		file := "pool/main/" + pkg[:1] + "/" + pkg + "/" + name
+		m.files["/debian/"+file] = []byte(debs[name])
+		h := listed[name]
+		if h == "" {
+			h = sum([]byte(debs[name]))
+		}
+		fmt.Fprintf(&idx, "Package: %s\nVersion: 1.0-1\nArchitecture: %s\nDescription: test\n two lines\nFilename: %s\nSize: %d\nSHA256: %s\n\n",
+			pkg, arch, file, len(debs[name]), h)
+	}
+	m.setIndex(t, "main/binary-"+arch+"/Packages.xz", xzBytes(t, idx.String()))
 }
 
 // aptDir writes an apt configuration pointing at m: a deb822 file with two
@@ -315,7 +360,7 @@ func TestSeedFromDebian(t *testing.T) {
 	if got, _ := os.ReadFile(CachePath(cache, wants[0].SHA256)); string(got) != "hello source" {
 		t.Errorf("cache holds %q", got)
 	}
-	if !strings.Contains(log.String(), "bookworm-updates: no source index") ||
+	if !strings.Contains(log.String(), "bookworm-updates: no index") ||
 		!strings.Contains(log.String(), "connection refused") {
 		t.Errorf("log does not warn about the suite without an index and the archive that is down:\n%s", log.String())
 	}
@@ -343,12 +388,27 @@ func TestSeedFromDebianErrors(t *testing.T) {
 		}
 	})
 	t.Run("index does not match Release", func(t *testing.T) {
-		m := newMirror(t, map[string]string{"hello_1.0.orig.tar.gz": "the real tarball"}, nil)
-		m.files["/debian/dists/bookworm/main/source/Sources.xz"] = xzBytes(t, "Package: x\n")
-		_, err := Seed(context.Background(), Options{RepositoryCache: t.TempDir(), FromDebian: true, AptDir: m.aptDir(t)},
+		// A mirror between updates: the index is used with a warning, and
+		// the file it points to is still checked by its own hash.
+		m := newMirror(t, map[string]string{"hello_1.0.orig.tar.gz": "the real tarball", "bad_1.0.orig.tar.gz": "tampered"},
+			map[string]string{"bad_1.0.orig.tar.gz": sum([]byte("wanted"))})
+		rel := "/debian/dists/bookworm/Release"
+		m.files[rel] = []byte(strings.Replace(string(m.files[rel]), sum(m.indexes["main/source/Sources.xz"]), strings.Repeat("0", 64), 1))
+		var log bytes.Buffer
+		cache := t.TempDir()
+		rep, err := Seed(context.Background(), Options{RepositoryCache: cache, FromDebian: true, AptDir: m.aptDir(t), Log: &log},
 			[]Want{{SHA256: wantHash}})
-		if err == nil || !strings.Contains(err.Error(), "Sources.xz: sha256 mismatch") {
-			t.Fatalf("err = %v, want a mismatch of Sources.xz", err)
+		if err != nil || len(rep.Found) != 1 || len(rep.Missing) != 0 {
+			t.Fatalf("Seed = %+v, %v; want the file found through the index", rep, err)
+		}
+		if !strings.Contains(log.String(), "Sources.xz: sha256 mismatch") {
+			t.Errorf("log does not warn about the index:\n%s", log.String())
+		}
+		var me *MismatchError
+		_, err = Seed(context.Background(), Options{RepositoryCache: cache, FromDebian: true, AptDir: m.aptDir(t)},
+			[]Want{{File: "bad-1.0.tar.gz", SHA256: sum([]byte("wanted"))}})
+		if !errors.As(err, &me) {
+			t.Fatalf("err = %v, want the file's mismatch", err)
 		}
 	})
 	t.Run("no archive has an index", func(t *testing.T) {
@@ -356,7 +416,7 @@ func TestSeedFromDebianErrors(t *testing.T) {
 		delete(m.files, "/debian/dists/bookworm/Release")
 		_, err := Seed(context.Background(), Options{RepositoryCache: t.TempDir(), FromDebian: true, AptDir: m.aptDir(t)},
 			[]Want{{SHA256: wantHash}})
-		if err == nil || !strings.Contains(err.Error(), "none of the 3 archives") {
+		if err == nil || !strings.Contains(err.Error(), "none of the 3 archives") || !strings.Contains(err.Error(), "(source)") {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -366,4 +426,76 @@ func TestSeedFromDebianErrors(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+func TestSeedDebsFromDebian(t *testing.T) {
+	m := newMirror(t, map[string]string{"hello_1.0.orig.tar.gz": "hello source"}, nil)
+	m.addDebs(t, "amd64", map[string]string{"boot-efi_1.0-1_amd64.deb": "amd64 deb", "unwanted_1.0-1_amd64.deb": "x"}, nil)
+	m.addDebs(t, "all", map[string]string{"loader_1.0-1_all.deb": "all deb"}, nil)
+	cache := t.TempDir()
+	wants := []Want{
+		{File: "boot-efi_1.0-1_amd64.deb", SHA256: sum([]byte("amd64 deb"))},
+		{File: "loader_1.0-1_all.deb", SHA256: sum([]byte("all deb"))},
+		// A .deb of an architecture the mirror has no index for.
+		{File: "boot-efi_1.0-1_arm64.deb", SHA256: sum([]byte("arm64 deb"))},
+	}
+	var log bytes.Buffer
+	rep, err := Seed(context.Background(), Options{RepositoryCache: cache, FromDebian: true, AptDir: m.aptDir(t), Log: &log}, wants)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFound := []Found{
+		{wants[0], m.srv.URL + "/debian/pool/main/b/boot-efi/boot-efi_1.0-1_amd64.deb"},
+		{wants[1], m.srv.URL + "/debian/pool/main/l/loader/loader_1.0-1_all.deb"},
+	}
+	if !reflect.DeepEqual(rep.Found, wantFound) || !reflect.DeepEqual(rep.Missing, []Want{wants[2]}) {
+		t.Errorf("report = %+v", rep)
+	}
+	for _, w := range wantFound {
+		if got, _ := os.ReadFile(CachePath(cache, w.SHA256)); sum(got) != w.SHA256 {
+			t.Errorf("cache holds %q for %s", got, w.File)
+		}
+	}
+	if !strings.Contains(log.String(), "lists no main/binary-arm64/Packages.xz") {
+		t.Errorf("log does not warn about the missing arm64 index:\n%s", log.String())
+	}
+	for _, p := range m.got {
+		// Only .debs are wanted: the source index is not read.
+		if strings.Contains(p, "Sources.xz") || strings.Contains(p, "unwanted") {
+			t.Errorf("downloaded %s, which is not needed", p)
+		}
+	}
+
+	t.Run("index does not match Release", func(t *testing.T) {
+		m.files["/debian/dists/bookworm/main/binary-all/Packages.xz"] = xzBytes(t, "Package: x\n")
+		var log bytes.Buffer
+		rep, err := Seed(context.Background(), Options{RepositoryCache: t.TempDir(), FromDebian: true, AptDir: m.aptDir(t), Log: &log}, wants[1:2])
+		if err != nil || len(rep.Missing) != 1 {
+			t.Fatalf("Seed = %+v, %v; want the file missing (the index served lists nothing)", rep, err)
+		}
+		if !strings.Contains(log.String(), "binary-all/Packages.xz: sha256 mismatch") {
+			t.Errorf("log does not warn about the binary-all index:\n%s", log.String())
+		}
+	})
+}
+
+func TestNeededIndexes(t *testing.T) {
+	for _, tc := range []struct {
+		files []string
+		want  string
+	}{
+		{[]string{"a-1.tar.gz"}, "source"},
+		{[]string{""}, "source"},
+		{[]string{"x_1_amd64.deb", "y_2_all.deb", "z_3_amd64.deb"}, "binary-all, binary-amd64"},
+		{[]string{"x_1_arm64.deb", "notes.deb", "a_b_c_d.deb"}, "source, binary-arm64"},
+		{[]string{"dir/x_1_AMD64.deb"}, "source"},
+	} {
+		var wants []Want
+		for _, f := range tc.files {
+			wants = append(wants, Want{File: f})
+		}
+		if got := neededIndexes(wants).String(); got != tc.want {
+			t.Errorf("neededIndexes(%q) = %q, want %q", tc.files, got, tc.want)
+		}
+	}
 }

@@ -9,6 +9,23 @@ import (
 // blanks separate words, '…' and "…" group, backslash escapes.
 func splitArgs(s string) ([]string, error) {
 	var out []string
+	if strings.IndexAny(s, `"'\`) < 0 {
+		// Nothing quoted or escaped: the words are substrings of s.
+		for i := 0; i < len(s); {
+			for i < len(s) && isSpace(s[i]) {
+				i++
+			}
+			j := i
+			for j < len(s) && !isSpace(s[j]) {
+				j++
+			}
+			if j > i {
+				out = append(out, s[i:j])
+			}
+			i = j
+		}
+		return out, nil
+	}
 	var cur strings.Builder
 	have := false
 	var quote byte

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // changelog dates may name any time zone
+	"unsafe"
 )
 
 var (
@@ -59,7 +61,7 @@ func parseChangelogDate(s string, f []string) (t time.Time, words int, err error
 		if e1 != nil || e2 != nil || e3 != nil || hour > 23 || min > 59 || sec > 59 || len(f[4]) > 8 {
 			return t, 0, bad
 		}
-		if l, err := time.LoadLocation(f[4]); err == nil {
+		if l, err := loadLocation(f[4]); err == nil {
 			loc = l
 		}
 		yi = 5
@@ -69,6 +71,53 @@ func parseChangelogDate(s string, f []string) (t time.Time, words int, err error
 		return t, 0, bad
 	}
 	return time.Date(year, time.Month(mon+1), day, hour, min, sec, 0, loc).UTC(), words, nil
+}
+
+// locations caches time.LoadLocation, which reads the zone database
+// each time: changelog entries name the same few zones.
+var locations sync.Map // name -> locationResult
+
+type locationResult struct {
+	loc *time.Location
+	err error
+}
+
+func loadLocation(name string) (*time.Location, error) {
+	if r, ok := locations.Load(name); ok {
+		return r.(locationResult).loc, r.(locationResult).err
+	}
+	name = strings.Clone(name) // kept: it may be part of a larger text
+	loc, err := time.LoadLocation(name)
+	locations.Store(name, locationResult{loc, err})
+	return loc, err
+}
+
+// fieldsUpTo appends to f the blank-separated words of s, as
+// strings.Fields finds them, until f is full.
+func fieldsUpTo(f []string, s string) []string {
+	n := len(f)
+	for i := 0; i < len(s) && len(f) < cap(f); {
+		for i < len(s) && asciiSpace(s[i]) {
+			i++
+		}
+		j := i
+		for j < len(s) && !asciiSpace(s[j]) {
+			if s[j] >= 0x80 { // strings.Fields also splits at Unicode spaces
+				return append(f[:n], strings.Fields(s)...)
+			}
+			j++
+		}
+		if j > i {
+			f = append(f, s[i:j])
+		}
+		i = j
+	}
+	return f
+}
+
+// asciiSpace is strings.Fields's test for an ASCII byte.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 // errBadDate is parseChangelogDate's error. It is a type, not fmt.Errorf,
@@ -88,11 +137,18 @@ func (p *parser) parseChangelog() (part, error) {
 		return 0, p.errorf("second %%changelog")
 	}
 	start := p.lineNum
-	next, lines, err := p.parseLines(stripComments, true)
+	// With stripComments, readLine adds each line as it is to the parsed
+	// text: the section's text is the part of it the lines made. It is
+	// read in place: addChangelog keeps nothing of it (its messages are
+	// formatted copies), and nothing writes to the parsed text meanwhile.
+	from := len(p.parsed)
+	to := from
+	next, err := p.parseSection(stripComments, func(string) { to = len(p.parsed) })
 	if err != nil {
 		return 0, err
 	}
-	if err := p.addChangelog(strings.Join(lines, ""), start); err != nil {
+	text := p.parsed[from:to]
+	if err := p.addChangelog(unsafe.String(unsafe.SliceData(text), len(text)), start); err != nil {
 		p.spec.Warnings = append(p.spec.Warnings, err.Error())
 	}
 	return next, nil
@@ -113,7 +169,9 @@ func (p *parser) addChangelog(text string, start int) error {
 		}
 		head := s[1:nl]
 		body := s[nl+1:]
-		f := strings.Fields(head)
+		// The date takes at most 6 words; a 7th says a name follows.
+		var fields [7]string
+		f := fieldsUpTo(fields[:0], head)
 		t, words, err := parseChangelogDate(strings.TrimLeft(head, " \t"), f)
 		if err != nil {
 			return cerr(err.Error())

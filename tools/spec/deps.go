@@ -85,7 +85,11 @@ type Dep struct {
 // String renders the dependency as rpm's *NEVRS query tags do:
 // "name", "name >= 1.0", "(a or b)".
 func (d Dep) String() string {
+	if d.Flags&senseMask == 0 && d.EVR == "" {
+		return d.Name
+	}
 	var b strings.Builder
+	b.Grow(len(d.Name) + len(d.EVR) + 5) // " >= "
 	b.WriteString(d.Name)
 	if d.Flags&senseMask != 0 {
 		if b.Len() > 0 {

@@ -13,12 +13,18 @@
 // dependencies, and every declared package with its dependencies
 // (rpm-sorted, with qualifiers) and automatic provides.
 //
-// Report and MarshalJSON render a Spec in the format of the reference
-// rpmspec output of the spec corpus; ParseFiles does that for a batch
-// (the `keel spec parse` verb).
+// RenderReport (or Report and MarshalJSON) renders a Spec in the format of
+// the reference rpmspec output of the spec corpus; ParseFiles does that
+// for a batch (the `keel spec parse` verb).
 //
 // %(...) commands run in bash in an empty scratch directory with a fixed
 // environment, so their output depends only on the command (which is why
-// it is cached per Evaluator); `perl -V:...` probes get Azure Linux 3.0's
-// answers. Files next to the spec are reached through %{_sourcedir}.
+// it is cached for the process); `perl -V:...` probes get Azure Linux
+// 3.0's answers. Files next to the spec are reached through %{_sourcedir}.
+//
+// Each evaluation starts as rpm starts on a spec: from the Evaluator's
+// macros, with a Lua interpreter in the state of a new one (interpreters
+// are reset and reused, see internal/macro). A spec that never looks at
+// %with_check is evaluated once for both values (EvaluateReport). No
+// evaluation depends on the ones before it.
 package spec

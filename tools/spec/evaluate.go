@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/keel-build/keel/tools/spec/internal/macro"
 	"github.com/keel-build/keel/tools/spec/internal/rpmdata"
@@ -31,6 +32,10 @@ type Options struct {
 	// empty directory to run in); tests use it to keep untrusted text from
 	// running.
 	Shell func(dir, cmd string) (string, error)
+
+	// freshLua gives every evaluation a new Lua interpreter instead of a
+	// reused one (tests compare the two).
+	freshLua bool
 }
 
 // Evaluator evaluates spec files for one target. It reads the macro files
@@ -42,13 +47,18 @@ type Evaluator struct {
 
 	base *macro.Engine // macro files and defines loaded; cloned per spec
 
-	shellMu    sync.Mutex
-	shellCache map[string]*shellResult
+	shells *shellCache // %(...) results: hostShells, or the Evaluator's own
 }
 
 type macroFile struct {
 	name string
 	data string
+}
+
+// shellCache remembers the result of each %(...) command.
+type shellCache struct {
+	mu sync.Mutex
+	m  map[string]*shellResult
 }
 
 type shellResult struct {
@@ -57,24 +67,44 @@ type shellResult struct {
 	err  error
 }
 
+// hostShells is the cache of the commands run in bash (Options.Shell nil):
+// as their output depends only on the command text (see shell), it is
+// shared by every Evaluator of the process, whatever its target or macro
+// tree (both arches of a corpus run the same probes).
+var hostShells = &shellCache{}
+
+// forgetHostShells empties hostShells (for benchmarks that time a fresh
+// process).
+func forgetHostShells() {
+	hostShells.mu.Lock()
+	hostShells.m = nil
+	hostShells.mu.Unlock()
+}
+
+// result returns the entry of cmd, adding an empty one.
+func (c *shellCache) result(cmd string) *shellResult {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]*shellResult{}
+	}
+	r, ok := c.m[cmd]
+	if !ok {
+		r = &shellResult{}
+		c.m[cmd] = r
+	}
+	return r
+}
+
 // shell runs a %(...) command: bash with a fixed environment (see
 // macro.DefaultShell) and the perl answers pinned, in a fresh empty
 // directory, so that the answer depends only on the command text (paths
 // next to the spec are reached through %{_sourcedir} or %{SOURCEn}, which
 // are absolute). That makes the result cacheable: it is remembered per
-// command for the Evaluator's lifetime, as specs run the same probes over
-// and over.
+// command (for the process, or for the Evaluator's lifetime with
+// Options.Shell), as specs run the same probes over and over.
 func (ev *Evaluator) shell(cmd string) (string, error) {
-	ev.shellMu.Lock()
-	if ev.shellCache == nil {
-		ev.shellCache = map[string]*shellResult{}
-	}
-	r, ok := ev.shellCache[cmd]
-	if !ok {
-		r = &shellResult{}
-		ev.shellCache[cmd] = r
-	}
-	ev.shellMu.Unlock()
+	r := ev.shells.result(cmd)
 	r.once.Do(func() {
 		dir, err := os.MkdirTemp("", "keel-spec-sh-")
 		if err != nil {
@@ -96,7 +126,10 @@ func NewEvaluator(opts Options) (*Evaluator, error) {
 	if opts.Arch == "" {
 		return nil, fmt.Errorf("no target arch given")
 	}
-	ev := &Evaluator{opts: opts}
+	ev := &Evaluator{opts: opts, shells: hostShells}
+	if opts.Shell != nil {
+		ev.shells = &shellCache{}
+	}
 	emb := func(name string) (macroFile, error) {
 		b, err := rpmdata.Read(name)
 		if err != nil {
@@ -213,6 +246,8 @@ func (ev *Evaluator) newEngine() (*macro.Engine, error) {
 		opts.LuaPath = []string{filepath.Join(ev.opts.MacroDir, "lua")}
 	}
 	opts.Shell = ev.shell
+	opts.LuaTables = luaTables
+	opts.FreshLua = ev.opts.freshLua
 	e := macro.New(opts)
 	target := ev.opts.Arch
 	// rpmRebuildTargetVars runs before the macro files are read ...
@@ -249,22 +284,28 @@ func (ev *Evaluator) Arch() string { return ev.opts.Arch }
 
 // hasCheckLine reports a line whose first non-blank text is "%check":
 // the Azure Linux toolkit's test (?m)^\s*%check on the evaluated text.
+// It looks for "%check" and then at what precedes it on its line, rather
+// than at every line: the text is a whole spec, the word rare.
 func hasCheckLine(text string) bool {
-	for len(text) > 0 {
-		i := strings.IndexByte(text, '\n')
-		line := text
-		if i >= 0 {
-			line, text = text[:i], text[i+1:]
-		} else {
-			text = ""
+	for off := 0; ; {
+		k := strings.Index(text[off:], "%check")
+		if k < 0 {
+			return false
 		}
-		line = strings.TrimLeft(line, " \t\r\f\v\x1c\x1d\x1e\x1f")
-		if strings.HasPrefix(line, "%check") {
+		k += off
+		j := k
+		for j > 0 && strings.IndexByte(checkBlanks, text[j-1]) >= 0 {
+			j--
+		}
+		if j == 0 || text[j-1] == '\n' {
 			return true
 		}
+		off = k + 1
 	}
-	return false
 }
+
+// checkBlanks are the blanks hasCheckLine skips at the start of a line.
+const checkBlanks = " \t\r\f\v\x1c\x1d\x1e\x1f"
 
 // Evaluate parses the spec file at path with %with_check set to withCheck
 // (0 or 1) and %_sourcedir to the spec's directory.
@@ -283,7 +324,9 @@ func readSpec(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading spec: %w", err)
 	}
-	return string(data), nil
+	// Nothing writes data again: the string can share its bytes rather
+	// than copy every spec.
+	return unsafe.String(unsafe.SliceData(data), len(data)), nil
 }
 
 // EvaluateData is Evaluate for spec text already in memory; path names the
@@ -293,30 +336,53 @@ func (ev *Evaluator) EvaluateData(path string, data []byte, withCheck int) (*Spe
 }
 
 func (ev *Evaluator) evaluateText(path, text string, withCheck int) (*Spec, error) {
+	s, _, err := ev.evaluateWatched(path, text, withCheck, nil)
+	return s, err
+}
+
+// scratch is memory evaluations may reuse: a batch worker keeps one for
+// all its specs.
+type scratch struct {
+	parsed   []byte // for the parsed text
+	noParsed bool   // leave Spec.Parsed empty: the caller does not use it
+}
+
+// evaluateWatched is evaluateText that also reports whether the
+// evaluation looked at %with_check at all (see macro.Engine.Watch). If it
+// did not, evaluating with any other %with_check gives the same Spec. sc
+// may be nil.
+func (ev *Evaluator) evaluateWatched(path, text string, withCheck int, sc *scratch) (s *Spec, usedWithCheck bool, err error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("resolving %s: %w", path, err)
+		return nil, false, fmt.Errorf("resolving %s: %w", path, err)
 	}
 	dir := filepath.Dir(abs)
 	eng := ev.base.Clone()
+	defer eng.Release()
 	if err := eng.Define("_sourcedir "+dir, macro.LevelCmdline); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := eng.Define("with_check "+strconv.Itoa(withCheck), macro.LevelCmdline); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return ev.evaluate(eng, path, abs, text)
+	eng.Watch("with_check")
+	s, err = ev.evaluate(eng, path, abs, text, sc)
+	return s, eng.Watched(), err
 }
 
-func newParser(eng *macro.Engine, path, abs string, data string, recursing bool) *parser {
-	p := &parser{reader: newReader(eng, abs, data), eng: eng, path: path, spec: &Spec{Path: path}, recursing: recursing}
+func newParser(eng *macro.Engine, path, abs string, data string, recursing bool, buf []byte) *parser {
+	p := &parser{reader: newReader(eng, abs, data, buf), eng: eng, path: path, spec: &Spec{Path: path}, recursing: recursing}
 	p.reader.fileName = path
 	p.luaInit()
 	return p
 }
 
-func (ev *Evaluator) evaluate(eng *macro.Engine, path, abs string, data string) (*Spec, error) {
-	p := newParser(eng, path, abs, data, false)
+func (ev *Evaluator) evaluate(eng *macro.Engine, path, abs string, data string, sc *scratch) (*Spec, error) {
+	var buf []byte
+	if sc != nil {
+		buf = sc.parsed
+	}
+	p := newParser(eng, path, abs, data, false, buf)
 	err := p.run()
 	if _, ok := err.(restartError); ok {
 		// BuildArch in the main package: rpm closes the spec and parses it
@@ -337,7 +403,7 @@ func (ev *Evaluator) evaluate(eng *macro.Engine, path, abs string, data string) 
 			return nil, &Error{File: path, Msg: "no compatible architectures found for build"}
 		}
 		eng.Push("_target_cpu", "", arch, macro.LevelRPMRC)
-		p = newParser(eng, path, abs, data, true)
+		p = newParser(eng, path, abs, data, true, p.parsed)
 		err = p.run()
 	}
 	if err != nil {
@@ -350,7 +416,13 @@ func (ev *Evaluator) evaluate(eng *macro.Engine, path, abs string, data string) 
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	s := p.spec
-	s.Parsed = p.parsed.String()
-	s.HasCheck = hasCheckLine(s.Parsed)
+	// The check only reads the text: it may see the buffer itself.
+	s.HasCheck = hasCheckLine(unsafe.String(unsafe.SliceData(p.parsed), len(p.parsed)))
+	if sc == nil || !sc.noParsed {
+		s.Parsed = string(p.parsed)
+	}
+	if sc != nil {
+		sc.parsed = p.parsed[:0]
+	}
 	return s, nil
 }

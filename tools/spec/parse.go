@@ -180,26 +180,35 @@ func (p *parser) run() error {
 // It returns the next part and the lines read.
 func (p *parser) parseLines(strip int, collect bool) (part, []string, error) {
 	var lines []string
+	next, err := p.parseSection(strip, func(line string) {
+		if collect {
+			lines = append(lines, line)
+		}
+	})
+	return next, lines, err
+}
+
+// parseSection reads the lines of a section, handing each to line, up to
+// the next section (whose part it returns) or the end of the spec.
+func (p *parser) parseSection(strip int, line func(string)) (part, error) {
 	eof, err := p.readLine(strip)
 	if err != nil {
-		return 0, nil, err
+		return 0, err
 	}
 	if eof {
-		return partNone, nil, nil
+		return partNone, nil
 	}
 	for {
 		if np := isPart(p.line); np != partNone {
-			return np, lines, nil
+			return np, nil
 		}
-		if collect {
-			lines = append(lines, p.line)
-		}
+		line(p.line)
 		eof, err := p.readLine(strip)
 		if err != nil {
-			return 0, nil, err
+			return 0, err
 		}
 		if eof {
-			return partNone, lines, nil
+			return partNone, nil
 		}
 	}
 }
@@ -431,7 +440,7 @@ func (p *parser) parsePrep() (part, error) {
 		if strings.HasPrefix(l, "%setup") {
 			p.doSetup(l)
 		}
-		p.parsed.WriteString(l)
+		p.parsed = append(p.parsed, l...)
 	}
 	return next, nil
 }

@@ -402,7 +402,8 @@ func (p *parser) handleTag(ps *pkgState, tag tagKind, macroName, lang string) er
 		ps.License = field
 		dup("license")
 	case tagSourceLicense:
-		p.srcLicense = &field
+		lic := field // a copy, so that field itself stays off the heap
+		p.srcLicense = &lic
 	case tagBuildRoot:
 	case tagPrefixes:
 		for _, w := range strings.Fields(field) {

@@ -131,14 +131,17 @@ type reader struct {
 	lineNum  int
 	fileName string
 	stack    []*readLevel
-	parsed   strings.Builder
+	parsed   []byte // the text rpmspec --parse prints
 	readFile func(string) ([]byte, error)
 }
 
-func newReader(eng *macro.Engine, path string, data string) *reader {
-	r := &reader{eng: eng, readFile: os.ReadFile}
-	// The parsed text is about as long as the spec.
-	r.parsed.Grow(len(data) + len(data)/8)
+// newReader starts reading data; the parsed text goes into buf's memory if
+// there is room (the parsed text is about as long as the spec).
+func newReader(eng *macro.Engine, path string, data string, buf []byte) *reader {
+	r := &reader{eng: eng, readFile: os.ReadFile, parsed: buf[:0]}
+	if want := len(data) + len(data)/4; cap(r.parsed) < want {
+		r.parsed = make([]byte, 0, want)
+	}
 	r.stack = []*readLevel{{reading: true, readable: true, last: &lineTypes[0]}}
 	r.pushFile(path, string(data))
 	return r
@@ -213,8 +216,9 @@ func needMore(buf string) bool {
 // that linear in the length of the line instead of quadratic (long %{lua:}
 // blocks and backslash-continued scripts have hundreds of lines).
 type balance struct {
-	pc, bc, xc, nc int
-	pos            int // buf[:pos] has been scanned
+	brackets macro.Brackets // rpm's pc, bc and xc, counted as for macro bodies
+	cont     bool           // the text ends in a backslash-newline (rpm's nc)
+	pos      int            // buf[:pos] has been scanned
 }
 
 // needMore scans what was appended to buf since the last call (buf must
@@ -223,7 +227,17 @@ type balance struct {
 func (st *balance) needMore(buf string) bool {
 	p := st.pos
 	for ; p < len(buf); p++ {
-		switch buf[p] {
+		if !st.cont && st.brackets.Balanced() {
+			// Outside any bracket only '%' and '\\' count: skip to the
+			// next one (most lines have none).
+			k := indexPercentOrBackslash(buf[p:])
+			if k < 0 {
+				p = len(buf)
+				break
+			}
+			p += k
+		}
+		switch c := buf[p]; c {
 		case '\\', '%':
 			if p+1 == len(buf) {
 				// The meaning of these depends on the next byte: look at
@@ -232,60 +246,39 @@ func (st *balance) needMore(buf string) bool {
 				st.pos = p
 				return st.unbalanced()
 			}
-			if buf[p] == '\\' {
+			if c == '\\' {
 				if buf[p+1] == '\n' {
-					st.nc = 1
+					st.cont = true
 				}
 				p++
-				continue
-			}
-			switch buf[p+1] {
-			case '{':
-				p++
-				st.bc++
-			case '(':
-				p++
-				st.pc++
-			case '[':
-				p++
-				st.xc++
-			case '%':
+			} else if st.brackets.Open(buf[p+1]) || buf[p+1] == '%' {
 				p++
 			}
 		case '\n':
-			st.nc = 0
-		case '{':
-			if st.bc > 0 {
-				st.bc++
-			}
-		case '}':
-			if st.bc > 0 {
-				st.bc--
-			}
-		case '(':
-			if st.pc > 0 {
-				st.pc++
-			}
-		case ')':
-			if st.pc > 0 {
-				st.pc--
-			}
-		case '[':
-			if st.xc > 0 {
-				st.xc++
-			}
-		case ']':
-			if st.xc > 0 {
-				st.xc--
-			}
+			st.cont = false
+		default:
+			st.brackets.Inner(c)
 		}
 	}
 	st.pos = p
 	return st.unbalanced()
 }
 
+// indexPercentOrBackslash is strings.IndexAny(s, "%\\"), with the
+// vectorized strings.IndexByte.
+func indexPercentOrBackslash(s string) int {
+	i := strings.IndexByte(s, '%')
+	if i < 0 {
+		return strings.IndexByte(s, '\\')
+	}
+	if j := strings.IndexByte(s[:i], '\\'); j >= 0 {
+		return j
+	}
+	return i
+}
+
 func (st *balance) unbalanced() bool {
-	return st.pc != 0 || st.bc != 0 || st.xc != 0 || st.nc != 0
+	return st.cont || !st.brackets.Balanced()
 }
 
 // expandBuf is expandMacrosInSpecBuf: expand buf unless it is in a false
@@ -376,9 +369,9 @@ func (r *reader) readLine(strip int) (eof bool, err error) {
 		r.line = ""
 	}
 	if strip&stripParsed == 0 {
-		r.parsed.WriteString(r.line)
+		r.parsed = append(r.parsed, r.line...)
 		if strip&stripTrailing != 0 {
-			r.parsed.WriteByte('\n')
+			r.parsed = append(r.parsed, '\n')
 		}
 	}
 	return false, nil

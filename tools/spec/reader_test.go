@@ -1,6 +1,9 @@
 package spec
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // needMoreRef is the straightforward whole-buffer form of rpm's check
 // (copyNextLineFromOFI), kept to test the incremental balance against.
@@ -137,4 +140,55 @@ func FuzzNeedMore(f *testing.F) {
 			}
 		}
 	})
+}
+
+// hasCheckLineRef is hasCheckLine line by line, as the toolkit's regexp
+// reads it.
+func hasCheckLineRef(text string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimLeft(line, checkBlanks), "%check") {
+			return true
+		}
+	}
+	return false
+}
+
+func TestHasCheckLine(t *testing.T) {
+	for _, text := range []string{
+		"", "%check", "%check\n", "x\n%check", " \t%check", "\r\n\v%checkout",
+		"x %check", "a\nx%check\n", "# %check\n", "%chec\nk", "x %check\n  %check",
+		"\x1c%check", "\xa0%check", "%%check", "a\n\n\n\t%check -p",
+	} {
+		if got, want := hasCheckLine(text), hasCheckLineRef(text); got != want {
+			t.Errorf("hasCheckLine(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
+// FuzzHasCheckLine checks hasCheckLine against the line by line reading.
+func FuzzHasCheckLine(f *testing.F) {
+	f.Add("a\n  %check\n")
+	f.Add("x %check\n%checkout")
+	f.Fuzz(func(t *testing.T, text string) {
+		if got, want := hasCheckLine(text), hasCheckLineRef(text); got != want {
+			t.Fatalf("hasCheckLine(%q) = %v, want %v", text, got, want)
+		}
+	})
+}
+
+func TestFieldsUpTo(t *testing.T) {
+	for _, s := range []string{"", "  a b\tc  ", "Mon Jun 6 2016 Name <n@x> - 1.0", "a\u00a0b c", "a b c d e f g h i j", "é b"} {
+		want := strings.Fields(s)
+		if len(want) > 7 {
+			want = want[:7]
+		}
+		var arr [7]string
+		got := fieldsUpTo(arr[:0], s)
+		if len(got) > 7 {
+			got = got[:7]
+		}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("fieldsUpTo(%q) = %q, want %q", s, got, want)
+		}
+	}
 }

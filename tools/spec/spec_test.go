@@ -521,3 +521,77 @@ d
 `)
 	eq(t, "requires", depStrings(s.Packages[0].Requires, false), []string{"expanded-once"})
 }
+
+// TestRenderReport checks the report RenderReport writes: in
+// MarshalJSON's canonical form (keys sorted, Python's layout), with the
+// values of the Spec.
+func TestRenderReport(t *testing.T) {
+	s := evalText(t, "x86_64", "Name: r\nEpoch: 2\nVersion: 1.0\nRelease: 1\nSummary: s \"q\"\nLicense: MIT\nURL: https://x\n"+
+		"Source0: https://x/r-1.0.tar.gz\nSource3: extra\nNoSource: 3\nPatch1: fix.patch\nBuildRequires: gcc >= 12, make\n"+
+		"BuildConflicts: bad\nExclusiveArch: x86_64 aarch64\nRequires: lib(x) = 1\nRequires(post): sh\nProvides: p\n"+
+		"%description\nd\n%package sub\nSummary: sub\nObsoletes: old < 2\nRecommends: r\n%description sub\nd\n%files\n%files sub\n%check\n")
+	doc := RenderReport(s, s, "x86_64")
+	got, err := decodeJSON(doc)
+	if err != nil {
+		t.Fatalf("decoding: %v\n%s", err, doc)
+	}
+	if canon := MarshalJSON(got); string(canon) != string(doc) {
+		t.Errorf("not in canonical form:\n%s", lineDiff(doc, canon))
+	}
+	for key, want := range map[string]any{
+		"name": "r", "epoch": int64(2), "url": "https://x", "summary": `s "q"`, "has_check_section": true,
+		"exclusivearch": []any{"x86_64", "aarch64"}, "nosource": []any{int64(3)}, "buildconflicts": []any{"bad"},
+	} {
+		if g := MarshalJSON(got[key]); string(g) != string(MarshalJSON(want)) {
+			t.Errorf("%s = %s, want %s", key, g, MarshalJSON(want))
+		}
+	}
+	pkgs, _ := got["packages"].([]any)
+	if len(pkgs) != 2 {
+		t.Fatalf("packages: %d, want 2", len(pkgs))
+	}
+	sub, _ := pkgs[1].(map[string]any)
+	if string(MarshalJSON(sub["obsoletes"])) != string(MarshalJSON([]any{"old < 2"})) || sub["summary"] != "sub" {
+		t.Errorf("sub package: %s", MarshalJSON(sub))
+	}
+}
+
+// TestWithCheckShortcut checks that a spec is evaluated a second time,
+// with with_check 0, exactly when the first evaluation looked at
+// %with_check, however indirectly, and that the reports agree with two
+// evaluations made regardless.
+func TestWithCheckShortcut(t *testing.T) {
+	ev := evaluator(t, "x86_64")
+	for _, c := range []struct {
+		body string
+		uses bool
+	}{
+		{"BuildRequires: a\n", false},
+		{"%if 0%{?with_check}\nBuildRequires: check\n%endif\n", true},
+		{"%global wc %{expand:%%{with_check}}\n%if %{wc}\nBuildRequires: check\n%endif\n", true},
+		{"BuildRequires: %{lua: if rpm.expand('%{with_check}') == '1' then print('check') else print('none') end}\n", true},
+		{"%define with_check 1\nBuildRequires: x\n", true},
+		{"%{!?with_checks:%global z 1}\nBuildRequires: with_check\n", false},
+	} {
+		path := writeSpec(t, header+c.body+"%description\nd\n", nil)
+		text, err := readSpec(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, used, err := ev.evaluateWatched(path, text, 1, nil)
+		if err != nil {
+			t.Fatalf("%q: %v", c.body, err)
+		}
+		if used != c.uses {
+			t.Errorf("%q: looked at %%with_check: %v, want %v", c.body, used, c.uses)
+		}
+		s1, nc1, err1 := ev.evaluatePair(path, 1, false, nil)
+		s2, nc2, err2 := ev.evaluatePair(path, 1, true, nil)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%q: %v, %v", c.body, err1, err2)
+		}
+		if a, b := RenderReport(s1, nc1, "x86_64"), RenderReport(s2, nc2, "x86_64"); string(a) != string(b) {
+			t.Errorf("%q: the shortcut changes the report:\n%s", c.body, lineDiff(a, b))
+		}
+	}
+}

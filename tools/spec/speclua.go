@@ -7,9 +7,13 @@ package spec
 // the next Lua chunk runs, so a spec that runs no Lua never starts an
 // interpreter.
 
-// luaInit creates the tables, empty, as rpm does when a spec is opened.
+// luaTables are the tables, in rpm's order. Every interpreter of a spec
+// engine starts with them (macro.Options.LuaTables).
+var luaTables = []string{"sources", "patches", "source_nums", "patch_nums"}
+
+// luaInit empties the tables, as rpm does when a spec is opened.
 func (p *parser) luaInit() {
-	p.eng.ResetLuaTables("sources", "patches", "source_nums", "patch_nums")
+	p.eng.ResetLuaTables(luaTables...)
 }
 
 // luaAddSource appends a declared source or patch, as rpm's addLuaSource.

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# boot_test.sh FIRMWARE KIND IMAGE WANT: boots IMAGE in QEMU (TCG) and
-# passes when the text WANT appears on the serial console within
+# boot_test.sh FIRMWARE KIND IMAGE WANT [OVMF]: boots IMAGE in QEMU (TCG)
+# and passes when the text WANT appears on the serial console within
 # $BOOT_TIMEOUT seconds (default 180; QEMU is always killed).
-# FIRMWARE: uefi (OVMF) or bios (SeaBIOS). KIND: iso, or a QEMU disk format
-# (raw, vpc, vhdx, qcow2) attached as virtio.
+# FIRMWARE: uefi (the OVMF firmware file given as OVMF) or bios (QEMU's
+# SeaBIOS). KIND: iso, or a QEMU disk format (raw, vpc, vhdx, qcow2)
+# attached as virtio.
 set -euo pipefail
-firmware=$1 kind=$2 image=$3 marker=$4
+firmware=$1 kind=$2 image=$3 marker=$4 ovmf=${5:-}
 limit=${BOOT_TIMEOUT:-180}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 args=(-m 512 -smp 1 -display none -monitor none -nodefaults -no-reboot)
 case $firmware in
-  uefi) args+=(-bios /usr/share/ovmf/OVMF.fd) ;;
+  uefi)
+    [[ -f $ovmf ]] || fail "uefi needs the OVMF firmware file as the fifth argument (got '$ovmf')"
+    args+=(-bios "$ovmf")
+    ;;
   bios) ;;
   *) fail "firmware $firmware: want uefi or bios" ;;
 esac
@@ -24,7 +28,9 @@ work=${TEST_TMPDIR:-$(mktemp -d)}
 log=$work/serial.log
 : >"$log"
 start=$(date +%s%N)
-timeout -k 5 "$limit" qemu-system-x86_64 "${args[@]}" -serial "file:$log" 2>"$work/qemu.err" &
+# QEMU writes the snapshot=on overlay to TMPDIR (/var/tmp by default,
+# read-only in a sandbox).
+TMPDIR=$work timeout -k 5 "$limit" qemu-system-x86_64 "${args[@]}" -serial "file:$log" 2>"$work/qemu.err" &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
 elapsed=

@@ -26,7 +26,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.Check, "check", false, "write nothing; print a diff and fail if a file is stale")
 	fs.StringVar(&arches, "arch", strings.Join(gen.DefaultArches, ","), "comma-separated target arches")
 	fs.StringVar(&o.MacroDir, "macro-dir", "", "distro macro tree: azl/{macros,rpmrc}, macros.d/, lua/")
-	fs.Var(&defines, "define", "define a macro, 'NAME VALUE' (repeatable; after the distro defines)")
+	fs.Var(&defines, "define", "define a macro, 'NAME VALUE' (repeatable; after the distro's, from ROOT/"+gen.DistFile+")")
 	fs.StringVar(&summary, "summary", "", "write the JSON summary to this file")
 	fs.StringVar(&o.CacheDir, "cache-dir", defaultCacheDir(), "where spec evaluations are cached between runs")
 	fs.BoolVar(&noCache, "no-cache", false, "evaluate every spec, ignoring the cache")
@@ -39,7 +39,9 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	}
 	o.Root = fs.Arg(0)
 	o.Arches = strings.Split(arches, ",")
-	o.Defines = append(append([]string{}, spec.DistroDefines...), defines...)
+	// A tree without gen.DistFile (Azure Linux's SPECS) gets the macros of
+	// Azure Linux's toolkit.
+	o.DistDefaults, o.Defines = spec.DistroDefines, defines
 	if noCache {
 		o.CacheDir = ""
 	}

@@ -24,7 +24,8 @@ import (
 //	keel image oci-index --image LAYOUT_DIR... [--tag NAME] --out-layout DIR
 //	keel image iso (--kernel VMLINUZ | --kernel-from-rootfs GLOB)
 //	    (--initrd FILE | --rootfs ROOTFS.tar) [--cmdline ...]
-//	    [--arch A] [--volume-id ID] [--efi-loader F] [--no-bios] [--epoch N] --out FILE.iso
+//	    [--arch A] [--volume-id ID] [--efi-loader F] [--no-bios]
+//	    [--isolinux F] [--isohybrid-mbr F] [--ldlinux F] [--epoch N] --out FILE.iso
 //	keel image disk --rootfs ROOTFS.tar (--kernel VMLINUZ | --kernel-from-rootfs GLOB)
 //	    [--initrd FILE] [--cmdline ...]
 //	    [--arch A] [--esp-size 64M] [--root-size 2G] [--efi-loader F] [--epoch N]
@@ -218,6 +219,9 @@ func runImageISO(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.VolumeID, "volume-id", "", "ISO volume label (default KEEL)")
 	fs.StringVar(&o.EFILoader, "efi-loader", "", "systemd-boot EFI binary (default Debian's systemd-boot-efi path)")
 	fs.BoolVar(&o.NoBIOS, "no-bios", false, "leave out isolinux BIOS boot")
+	fs.StringVar(&o.Isolinux, "isolinux", "", "isolinux.bin (default Debian's isolinux path)")
+	fs.StringVar(&o.Isohybrid, "isohybrid-mbr", "", "isohdpfx.bin, the hybrid MBR (default Debian's isolinux path)")
+	fs.StringVar(&o.Ldlinux, "ldlinux", "", "ldlinux.c32 (default Debian's syslinux-common path)")
 	epoch := epochFlag(fs, "epoch")
 	out := fs.String("out", "", "ISO file to write")
 	if err := fs.Parse(args); err != nil {

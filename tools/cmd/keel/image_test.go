@@ -80,6 +80,10 @@ func TestImageVerbs(t *testing.T) {
 		{[]string{"iso", "--kernel", "vmlinuz", "--rootfs", rootfs, "--epoch", "yesterday", "--out", "x.iso"}, "--epoch"},
 		{[]string{"iso", "--kernel", "vmlinuz", "--kernel-from-rootfs", "boot/*", "--rootfs", rootfs, "--out", "x.iso"}, "not both"},
 		{[]string{"iso", "--kernel-from-rootfs", "boot/*", "--initrd", "vmlinuz", "--out", "x.iso"}, "needs --rootfs"},
+		{[]string{"iso", "--kernel", "vmlinuz", "--rootfs", rootfs, "--isolinux", "gone.bin", "--out", "x.iso"}, "reading isolinux: stat gone.bin"},
+		{[]string{"iso", "--kernel", "vmlinuz", "--rootfs", rootfs, "--isohybrid-mbr", "gone.bin", "--out", "x.iso"}, "reading isohybrid MBR: stat gone.bin"},
+		{[]string{"iso", "--kernel", "vmlinuz", "--rootfs", rootfs, "--ldlinux", "gone.c32", "--out", "x.iso"}, "reading ldlinux: stat gone.c32"},
+		{[]string{"iso", "--kernel", "vmlinuz", "--rootfs", rootfs, "--efi-loader", "gone.efi", "--out", "x.iso"}, "reading EFI loader: stat gone.efi"},
 		{[]string{"disk", "--rootfs", rootfs, "--kernel-from-rootfs", "boot/bzImage", "--out-raw", "x.raw"}, `no file matches "boot/bzImage"`},
 	} {
 		var stdout, stderr bytes.Buffer

@@ -31,6 +31,7 @@ func init() {
 		"version":       {"print the keel version", runVersion},
 		"help":          {"list the verbs", runHelp},
 		"gen":           {"generate the BUILD files of a spec tree", runGen},
+		"docs":          {"generate docs/rules.md from the rules' doc strings", runDocs},
 		"image":         {"make OCI images, an ISO or disk images from a rootfs tar", runImage},
 		"rpmbuild":      {"build one package from its spec in a sandbox", runRpmbuild},
 		"buildroot":     {"make or unpack the pinned build root", runBuildroot},

@@ -24,7 +24,7 @@ func runSources(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.RepositoryCache, "repository-cache", "", "Bazel repository cache directory (--repository_cache)")
 	fs.Var(&dirs, "from-dir", "folder searched for files by content (repeatable)")
-	fs.BoolVar(&o.FromDebian, "from-debian", false, "look files up in the source indexes of the Debian archives apt uses")
+	fs.BoolVar(&o.FromDebian, "from-debian", false, "look files up in the indexes of the Debian archives apt uses (NAME_VERSION_ARCH.deb in binary-ARCH, others in source)")
 	fs.StringVar(&o.AptDir, "apt-dir", "/etc/apt", "apt configuration directory")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err

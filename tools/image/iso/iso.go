@@ -47,7 +47,9 @@ type Options struct {
 	EFILoader string
 	// NoBIOS leaves out isolinux (always left out for arm64).
 	NoBIOS bool
-	// Isolinux, Isohybrid and Ldlinux override Debian's BIOS boot files.
+	// Isolinux, Isohybrid and Ldlinux are the BIOS boot files: isolinux.bin,
+	// the hybrid MBR isohdpfx.bin and ldlinux.c32 of the same syslinux
+	// build; default Debian's install paths.
 	Isolinux, Isohybrid, Ldlinux string
 }
 

@@ -60,6 +60,14 @@ type Options struct {
 	NCPUs int
 	// ConfDir is what %{getconfdir} returns ("" : /usr/lib/rpm).
 	ConfDir string
+	// LuaTables names global tables every Lua interpreter of the engine
+	// starts with, empty, in this order (rpm's spec tables: sources,
+	// patches, ...; ResetLuaTables empties them again).
+	LuaTables []string
+	// FreshLua makes the engine start a new Lua interpreter rather than
+	// reuse a released one (see Engine.Release), for tests that compare
+	// the two.
+	FreshLua bool
 }
 
 // Error is a macro expansion error. Msg is rpm's error text (without the
@@ -84,7 +92,8 @@ type Engine struct {
 	// call), so that leaving a call does not scan the whole table.
 	scoped []string
 
-	lua *luaState
+	lua     *luaState
+	luaPool *sync.Pool // of interpreters for engines with these options
 	// luaOps are changes to Lua globals not yet made (see AppendLuaTable).
 	luaOps []luaOp
 
@@ -94,6 +103,13 @@ type Engine struct {
 
 	// steps counts expansions since the outermost API call began.
 	steps int
+
+	free []*mbuf // expansion buffers for reuse (see getBuf)
+
+	// lastLiteral is the entry of the last PushLiteral, spare one to
+	// reuse (see Pop); cloned is set once e has been cloned.
+	lastLiteral, spare *entry
+	cloned             bool
 
 	mu sync.Mutex // guards freezing tab in Clone
 }
@@ -115,7 +131,7 @@ func New(opts Options) *Engine {
 	if opts.Env == nil {
 		opts.Env = map[string]string{"PATH": defaultPath, "LC_ALL": "C", "TZ": "UTC"}
 	}
-	e := &Engine{opts: opts}
+	e := &Engine{opts: opts, luaPool: luaPoolFor(&opts)}
 	e.tab.base = builtinTable
 	return e
 }
@@ -128,15 +144,29 @@ func (e *Engine) Clone() *Engine {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.tab.freeze()
-	c := &Engine{opts: e.opts, tab: table{base: e.tab.base}}
-	if len(e.tab.over) > 0 {
-		c.tab.over = make(map[string]*entry, len(e.tab.over))
-		for k, v := range e.tab.over {
-			c.tab.over[k] = v
-		}
+	e.cloned, e.lastLiteral = true, nil
+	c := &Engine{opts: e.opts, luaPool: e.luaPool, tab: table{base: e.tab.base}}
+	// Room for what a spec defines, so that the map rarely grows.
+	c.tab.over = make(map[string]*entry, len(e.tab.over)+64)
+	for k, v := range e.tab.over {
+		c.tab.over[k] = v
 	}
 	return c
 }
+
+// Watch makes e note, from now on, every look-up of name: any use of the
+// macro (expanding it in any form, testing it with %{?name}, defining or
+// undefining it, %{macrobody:name}, Lua's macros.name or
+// rpm.isdefined(name)) and any listing of every macro (%dump). Watched
+// reports whether one happened. If none did, the run so far did not
+// depend on name's definition: the same run with any other definition of
+// name would have done exactly the same.
+func (e *Engine) Watch(name string) {
+	e.tab.watch, e.tab.watching, e.tab.seen = name, true, false
+}
+
+// Watched reports whether the name given to Watch was looked up since.
+func (e *Engine) Watched() bool { return e.tab.seen }
 
 // LoadFile loads an rpm macro file at LevelMacroFiles, as rpm's
 // loadMacroFile does. Definitions that fail are reported through
@@ -167,7 +197,8 @@ func (e *Engine) LoadReader(name string, r io.Reader, level int) error {
 func (e *Engine) Define(def string, level int) error {
 	mb := e.newBuf()
 	mb.doDefine(def, level, false, true)
-	return mb.result()
+	_, err := mb.finish()
+	return err
 }
 
 // Global defines a macro with %global semantics: the body is expanded
@@ -175,7 +206,8 @@ func (e *Engine) Define(def string, level int) error {
 func (e *Engine) Global(def string, level int) error {
 	mb := e.newBuf()
 	mb.doDefine(def, level, true, true)
-	return mb.result()
+	_, err := mb.finish()
+	return err
 }
 
 // Push defines name with body, as rpmPushMacro: opts "" means a plain
@@ -192,11 +224,27 @@ func (e *Engine) PushParametric(name, opts, body string, level int) {
 
 // PushLiteral defines a macro whose body is never expanded (RPMMACRO_LITERAL).
 func (e *Engine) PushLiteral(name, body string, level int) {
-	e.push(&entry{name: name, body: body, level: level, flags: meLiteral})
+	me := e.spare
+	if me == nil {
+		me = new(entry)
+	}
+	*me = entry{name: name, body: body, level: level, flags: meLiteral}
+	e.spare, e.lastLiteral = nil, me
+	e.push(me)
 }
 
 // Pop removes the most recent definition of name (%undefine).
-func (e *Engine) Pop(name string) { e.tab.pop(name) }
+//
+// Reading a spec pushes and pops %__file_lineno around each line. The
+// entry of the last PushLiteral, popped while on top, is referenced by
+// nothing any more (entries are shared only with clones, and an engine
+// that was cloned keeps none), so the next PushLiteral reuses it.
+func (e *Engine) Pop(name string) {
+	if top := e.tab.lookup(name); top != nil && top == e.lastLiteral && !e.cloned {
+		e.spare, e.lastLiteral = top, nil
+	}
+	e.tab.pop(name)
+}
 
 // IsDefined reports whether name has a definition.
 func (e *Engine) IsDefined(name string) bool { return e.tab.lookup(name) != nil }
@@ -249,7 +297,7 @@ func (e *Engine) AppendLuaTable(name string, v any) {
 func (e *Engine) Expand(s string) (string, error) {
 	mb := e.newBuf()
 	mb.expand(s)
-	return mb.out(), mb.result()
+	return mb.finish()
 }
 
 // ExpandArgs calls macro name with args, as rpmExpandThisMacro (the
@@ -268,7 +316,7 @@ func (e *Engine) ExpandArgs(name string, args []string) (string, error) {
 		mb.doMacro(me, argv, nil)
 		mb.leave()
 	}
-	return mb.out(), mb.result()
+	return mb.finish()
 }
 
 // EvalBool evaluates an rpm %if expression (rpmExprBoolFlags with
@@ -276,6 +324,7 @@ func (e *Engine) ExpandArgs(name string, args []string) (string, error) {
 func (e *Engine) EvalBool(expr string) (bool, error) {
 	mb := e.newBuf()
 	v, err := mb.evalExpr(expr, exprExpand)
+	mb.finish()
 	if err != nil {
 		return false, err
 	}
@@ -289,6 +338,7 @@ func (e *Engine) EvalBool(expr string) (bool, error) {
 func (e *Engine) EvalCondition(expr string) (bool, error) {
 	mb := e.newBuf()
 	v, err := mb.evalExpr(expr, 0)
+	mb.finish()
 	if err != nil {
 		return false, err
 	}
@@ -300,6 +350,7 @@ func (e *Engine) EvalCondition(expr string) (bool, error) {
 func (e *Engine) EvalExpr(expr string) (string, error) {
 	mb := e.newBuf()
 	v, err := mb.evalExpr(expr, exprExpand)
+	mb.finish()
 	if err != nil {
 		return "", err
 	}

@@ -64,7 +64,7 @@ func (mb *mbuf) doDefine(se string, level int, expandbody, parse bool) int {
 		s = end
 	default:
 		var b strings.Builder
-		var d depth
+		var d Brackets
 		for s < len(se) && (d.brace > 0 || d.paren > 0 || !isEOL(se[s])) {
 			switch se[s] {
 			case '\\':
@@ -72,17 +72,17 @@ func (mb *mbuf) doDefine(se string, level int, expandbody, parse bool) int {
 					s++
 				}
 			case '%':
-				if s+1 < len(se) && (d.open(se[s+1]) || se[s+1] == '%') {
+				if s+1 < len(se) && (d.Open(se[s+1]) || se[s+1] == '%') {
 					b.WriteByte(se[s])
 					s++
 				}
 			default:
-				d.inner(se[s])
+				d.Inner(se[s])
 			}
 			b.WriteByte(se[s])
 			s++
 		}
-		if !d.balanced() {
+		if !d.Balanced() {
 			mb.fail("Macro %%%s has unterminated body", name)
 			return s
 		}
@@ -140,8 +140,8 @@ func (e *Engine) loadMacros(file, data string, level int) {
 		e.fileCtx = file + ": line " + strconv.Itoa(lineno) + ": "
 		mb.doDefine(l[k+1:], level, false, true)
 		e.fileCtx = old
-		if mb.err != nil {
-			e.warn("error: " + file + ": line " + strconv.Itoa(lineno) + ": " + mb.err.Msg)
+		if _, err := mb.finish(); err != nil {
+			e.warn("error: " + file + ": line " + strconv.Itoa(lineno) + ": " + err.(*Error).Msg)
 		}
 	}
 }
@@ -151,7 +151,7 @@ func (e *Engine) loadMacros(file, data string, level int) {
 // %[. It returns the number of physical lines used and the next index.
 func rdcl(lines []string, i int, buf *strings.Builder) (int, int) {
 	n := 0
-	var d depth
+	var d Brackets
 	first := true
 	for i < len(lines) {
 		raw := lines[i]
@@ -179,14 +179,14 @@ func rdcl(lines []string, i int, buf *strings.Builder) (int, int) {
 					p++
 				}
 			case '%':
-				if p+1 < len(all) && (d.open(all[p+1]) || all[p+1] == '%') {
+				if p+1 < len(all) && (d.Open(all[p+1]) || all[p+1] == '%') {
 					p++
 				}
 			default:
-				d.inner(all[p])
+				d.Inner(all[p])
 			}
 		}
-		if (len(line) == 0 || line[len(line)-1] != '\\') && d.balanced() {
+		if (len(line) == 0 || line[len(line)-1] != '\\') && d.Balanced() {
 			return n, i
 		}
 		buf.WriteByte('\n')
@@ -194,13 +194,15 @@ func rdcl(lines []string, i int, buf *strings.Builder) (int, int) {
 	return n, i
 }
 
-// depth counts the brackets rpm balances when it reads a macro body that
-// spans lines (rpmio/macro.c's rdcl and doDefine): %{...}, %(...) and
-// %[...], and plain brackets only while one of those is open.
-type depth struct{ brace, paren, bracket int }
+// Brackets counts the brackets rpm balances when it reads text that may
+// span lines: a macro body (rpmio/macro.c's rdcl and doDefine) or a spec
+// line (build/parseSpec.c's copyNextLineFromOFI): %{...}, %(...) and
+// %[...], and plain brackets only while one of those is open. The zero
+// value is balanced.
+type Brackets struct{ brace, paren, bracket int }
 
-// open records c, the byte after a '%', when it opens a bracket.
-func (d *depth) open(c byte) bool {
+// Open records c, the byte after a '%', when it opens a bracket.
+func (d *Brackets) Open(c byte) bool {
 	switch c {
 	case '{':
 		d.brace++
@@ -214,8 +216,8 @@ func (d *depth) open(c byte) bool {
 	return true
 }
 
-// inner tracks a plain bracket: it counts only inside an open one.
-func (d *depth) inner(c byte) {
+// Inner tracks a plain bracket: it counts only inside an open one.
+func (d *Brackets) Inner(c byte) {
 	switch c {
 	case '{', '}':
 		d.brace = step(d.brace, c == '{')
@@ -237,4 +239,5 @@ func step(n int, up bool) int {
 	}
 }
 
-func (d depth) balanced() bool { return d.brace == 0 && d.paren == 0 && d.bracket == 0 }
+// Balanced reports whether every bracket counted is closed.
+func (d Brackets) Balanced() bool { return d.brace == 0 && d.paren == 0 && d.bracket == 0 }

@@ -22,7 +22,8 @@
 // run time, %(...) time and output), so runaway definitions end in an
 // *Error instead of a hang. Engines are cheap to Clone: definitions live in
 // a shared immutable base map plus a per-engine overlay, and the Lua state
-// is created only when a Lua macro runs. Host facts (%getenv, %getncpus,
+// is created only when a Lua macro runs, or taken from the interpreters
+// other engines released, reset to the state of a new one (luapool.go). Host facts (%getenv, %getncpus,
 // posix.uname, the %(...) environment) come from Options, so that the same
 // inputs give the same output on any machine.
 package macro

@@ -1,6 +1,7 @@
 package macro
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -18,14 +19,49 @@ type mbuf struct {
 	args  []string // its arguments
 }
 
+// newBuf starts the expansion of an API call; the outermost one resets
+// the step count.
 func (e *Engine) newBuf() *mbuf {
 	if e.depth == 0 && e.lua == nil || e.depth == 0 && len(e.lua.prints) == 0 {
 		e.steps = 0 // an outermost call
 	}
-	return &mbuf{e: e, depth: e.depth, level: e.level}
+	return e.getBuf(e.depth, e.level)
 }
 
-func (mb *mbuf) out() string { return string(mb.buf) }
+// Expansion buffers are reused: an expansion takes one (getBuf) and gives
+// it back when its text has been copied out (putBuf), so that most
+// expansions write into memory that has already grown to size.
+const (
+	maxFreeBufs = 16       // buffers kept per engine
+	maxFreeCap  = 64 << 10 // larger buffers are left to the collector
+)
+
+// getBuf returns an empty buffer for an expansion at depth and level.
+func (e *Engine) getBuf(depth, level int) *mbuf {
+	n := len(e.free)
+	if n == 0 {
+		return &mbuf{e: e, depth: depth, level: level}
+	}
+	mb := e.free[n-1]
+	e.free = e.free[:n-1]
+	*mb = mbuf{e: e, buf: mb.buf[:0], depth: depth, level: level}
+	return mb
+}
+
+// putBuf gives mb back; it must not be used after.
+func (e *Engine) putBuf(mb *mbuf) {
+	if len(e.free) < maxFreeBufs && cap(mb.buf) <= maxFreeCap {
+		mb.me, mb.args, mb.err = nil, nil, nil
+		e.free = append(e.free, mb)
+	}
+}
+
+// finish returns the text and error of mb and gives it back.
+func (mb *mbuf) finish() (string, error) {
+	s, err := string(mb.buf), mb.result()
+	mb.e.putBuf(mb)
+	return s, err
+}
 
 func (mb *mbuf) result() error {
 	if mb.err != nil {
@@ -88,15 +124,16 @@ func (mb *mbuf) leave() { mb.depth-- }
 // expandThis expands src into a new string, with the state of mb
 // (rpm's expandThis). ok is false if this expansion failed.
 func (mb *mbuf) expandThis(src string) (string, bool) {
-	umb := *mb
-	umb.buf = nil
-	umb.err = nil
+	umb := mb.e.getBuf(mb.depth, mb.level)
+	umb.me, umb.args = mb.me, mb.args
 	umb.expand(src)
-	if umb.err != nil {
-		mb.failErr(umb.err)
-		return string(umb.buf), false
+	s, err := string(umb.buf), umb.err
+	mb.e.putBuf(umb)
+	if err != nil {
+		mb.failErr(err)
+		return s, false
 	}
-	return string(umb.buf), true
+	return s, true
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }
@@ -373,87 +410,94 @@ func (mb *mbuf) doMacro(me *entry, args []string, parsed *int) {
 	case me.flags&meLiteral != 0:
 		mb.appendStr(me.body)
 	case me.body != "":
-		if args != nil {
-			mb.setupArgs(me, args)
+		if args == nil {
+			mb.expand(me.body)
+			break
 		}
+		mark := mb.setupArgs(me, args)
 		mb.expand(me.body)
-		if args != nil {
-			mb.freeArgs()
-		}
+		mb.freeArgs(mark)
 	}
 }
 
 // setupArgs defines %0, %**, %#, %1..., %*, %-f and %-f* for a call of a
-// parametric macro (rpm's setupArgs).
-func (mb *mbuf) setupArgs(me *entry, argv []string) {
+// parametric macro (rpm's setupArgs). It returns the length of e.scoped
+// before the call, for freeArgs.
+func (mb *mbuf) setupArgs(me *entry, argv []string) (mark int) {
 	mb.level++
 	e := mb.e
+	mark = len(e.scoped)
 	lvl := mb.level
-	e.push(&entry{name: "0", body: me.name, level: lvl, flags: meAuto | meLiteral})
-	e.push(&entry{name: "**", body: strings.Join(argv[1:], " "), level: lvl, flags: meAuto | meLiteral})
-	rest, bad := getopt(argv[1:], me.opts, func(c byte, arg string, hasArg bool) {
-		body := "-" + string(c)
-		if hasArg {
-			body += " " + arg
+	// The call's definitions share one allocation (they are dropped
+	// together): %0 %** %# %* and one per argument, more for options
+	// with a value (%-f and %-f*) or grouped (-ab).
+	ents := make([]entry, 0, 3+len(argv))
+	def := func(name, body string) {
+		if len(ents) == cap(ents) {
+			ents = make([]entry, 0, 4)
 		}
-		e.push(&entry{name: "-" + string(c), body: body, level: lvl, flags: meAuto | meLiteral})
+		ents = append(ents, entry{name: name, body: body, level: lvl, flags: meAuto | meLiteral})
+		e.push(&ents[len(ents)-1])
+	}
+	def("0", me.name)
+	def("**", strings.Join(argv[1:], " "))
+	rest, bad := getopt(argv[1:], me.opts, func(c byte, arg string, hasArg bool) {
 		if hasArg {
-			e.push(&entry{name: "-" + string(c) + "*", body: arg, level: lvl, flags: meAuto | meLiteral})
+			def(optNames[c], optNames[c]+" "+arg)
+			def(optStarNames[c], arg)
+		} else {
+			def(optNames[c], optNames[c])
 		}
 	})
 	if bad != 0 {
 		mb.fail("Unknown option %c in %s(%s)", bad, me.name, me.opts)
 	} else {
-		e.push(&entry{name: "#", body: strconv.Itoa(len(rest)), level: lvl, flags: meAuto | meLiteral})
+		def("#", strconv.Itoa(len(rest)))
 		for i, a := range rest {
-			e.push(&entry{name: strconv.Itoa(i + 1), body: a, level: lvl, flags: meAuto | meLiteral})
+			def(strconv.Itoa(i+1), a)
 		}
-		e.push(&entry{name: "*", body: strings.Join(rest, " "), level: lvl, flags: meAuto | meLiteral})
+		def("*", strings.Join(rest, " "))
 	}
 	mb.me = me
 	mb.args = argv
+	return mark
 }
 
-// freeArgs pops every definition made at the current call level.
-func (mb *mbuf) freeArgs() {
+// optNames and optStarNames are the names of the macros %-c and %-c*
+// for each option character c.
+var optNames, optStarNames = func() (n, s [256]string) {
+	for c := range n {
+		n[c] = "-" + string(rune(c))
+		s[c] = n[c] + "*"
+	}
+	return n, s
+}()
+
+// freeArgs pops every definition made at the current call level: those
+// of names scoped since setupArgs returned mark (a definition at this
+// level or deeper can only have been made during the call). Unused
+// non-automatic ones are warned about in name order, the order of rpm's
+// sorted macro table.
+func (mb *mbuf) freeArgs(mark int) {
 	e := mb.e
-	keep := e.scoped[:0]
-	var done map[string]bool
-	for _, name := range e.scoped {
+	var unused []string
+	for _, name := range e.scoped[mark:] {
 		me := e.tab.lookup(name)
 		if me == nil || me.level < mb.level {
-			if me != nil {
-				keep = append(keep, name)
-			}
-			continue
+			continue // popped already (listed twice), or %undefine'd
 		}
-		if done == nil {
-			done = make(map[string]bool)
-		}
-		if done[name] {
-			continue
-		}
-		done[name] = true
 		if me.flags&(meAuto|meUsed) == 0 {
-			mb.warnf("Macro %%%s defined but not used within scope", me.name)
+			unused = append(unused, name)
 		}
 		for me != nil && me.level >= mb.level {
 			me = e.tab.pop(name)
 		}
-		if me != nil && me.level > 0 {
-			keep = append(keep, name)
-		}
 	}
-	// Deduplicate what is kept.
-	seen := make(map[string]bool, len(keep))
-	out := keep[:0]
-	for _, n := range keep {
-		if !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
+	sort.Strings(unused)
+	for _, name := range unused {
+		mb.warnf("Macro %%%s defined but not used within scope", name)
 	}
-	e.scoped = out
+	e.scoped = e.scoped[:mark]
 	mb.level--
 	mb.me = nil
 	mb.args = nil

@@ -135,16 +135,15 @@ func (st *exprState) valueBuf(p, n int) (string, bool) {
 	}
 	t := st.str[p : p+n]
 	if n > 0 && st.flags&exprExpand != 0 {
-		umb := *st.mb
-		umb.buf = nil
-		umb.err = nil
-		umb.me, umb.args = nil, nil
+		umb := st.mb.e.getBuf(st.mb.depth, st.mb.level)
 		umb.expand(t)
-		if umb.err != nil {
-			st.err = umb.err
+		s, err := string(umb.buf), umb.err
+		st.mb.e.putBuf(umb)
+		if err != nil {
+			st.err = err
 			return "", false
 		}
-		return string(umb.buf), true
+		return s, true
 	}
 	return t, true
 }

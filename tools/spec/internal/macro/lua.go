@@ -32,7 +32,11 @@ import (
 const LuaTimeout = 10 * time.Second
 
 type luaState struct {
-	L      *lua.LState
+	L *lua.LState
+	// e is the engine using the state: the state's own Go functions
+	// (print, the module searcher) reach it through here, so that a
+	// pooled state serves one engine after another (see luapool.go).
+	e      *Engine
 	prints []*strings.Builder
 
 	// opened lists the libraries filled so far, tables their tables
@@ -40,6 +44,13 @@ type luaState struct {
 	opened luaLib
 	tables [numLibs]*lua.LTable
 	unpack lua.LValue
+
+	// pristine is the state as newLuaState made it, which reset restores.
+	pristine *luaSnapshot
+	// tmpfiles is set once io.tmpfile made a file.
+	tmpfiles bool
+	// line is print's buffer.
+	line []byte
 }
 
 // protoCache holds compiled chunks by (name, source): compiled prototypes
@@ -81,10 +92,33 @@ func compileLua(name, src string) (*compiled, error) {
 	return c, nil
 }
 
+// luaState returns e's Lua interpreter, taking one from the pool (or
+// making one) when e first needs it.
 func (e *Engine) luaState() *luaState {
-	if e.lua != nil {
-		return e.lua
+	if e.lua == nil {
+		e.useLua(e.getLuaState())
 	}
+	return e.lua
+}
+
+// useLua makes ls, new or reset, e's interpreter.
+func (e *Engine) useLua(ls *luaState) {
+	ls.e = e
+	var paths []string
+	for _, d := range e.opts.LuaPath {
+		paths = append(paths, filepath.Join(d, "?.lua"))
+	}
+	pkg := ls.L.GetGlobal("package").(*lua.LTable)
+	pkg.RawSetString("path", lua.LString(strings.Join(paths, ";")))
+	e.lua = ls
+}
+
+// newLuaState makes an interpreter as rpm's rpmluaNew does, less the
+// libraries that stay placeholders until a chunk needs them, with the
+// global tables named (Options.LuaTables). It depends on no engine:
+// useLua sets package.path, and the Go functions reach the engine through
+// ls.e.
+func newLuaState(tables []string) *luaState {
 	// The data stack starts small and grows on demand (up to
 	// RegistryMaxSize): gopher-lua's default start of 5120 slots (80 KB,
 	// zeroed) was the largest single allocation of a spec evaluation, and
@@ -92,7 +126,6 @@ func (e *Engine) luaState() *luaState {
 	L := lua.NewState(lua.Options{CallStackSize: 256, RegistrySize: 256, RegistryMaxSize: 1 << 20,
 		MinimizeStackMemory: true, SkipOpenLibs: true})
 	ls := &luaState{L: L}
-	e.lua = ls
 	runtime.SetFinalizer(ls, func(ls *luaState) { ls.L.Close() })
 
 	// The libraries in lua.OpenLibs's order; most are placeholders that
@@ -112,41 +145,59 @@ func (e *Engine) luaState() *luaState {
 	coerceNumbers(L, L.GetGlobal("string").(*lua.LTable), map[string][]int{
 		"sub": {2, 3}, "rep": {2}, "byte": {2, 3}, "char": nil, "find": {3}, "match": {3}})
 
-	var paths []string
-	for _, d := range e.opts.LuaPath {
-		paths = append(paths, filepath.Join(d, "?.lua"))
-	}
 	pkg := L.GetGlobal("package").(*lua.LTable)
-	pkg.RawSetString("path", lua.LString(strings.Join(paths, ";")))
+	pkg.RawSetString("path", lua.LString(""))
 	pkg.RawSetString("cpath", lua.LString(""))
 	// Replace the Lua file searcher by one that reuses compiled modules.
 	if loaders, ok := pkg.RawGetString("loaders").(*lua.LTable); ok {
-		loaders.RawSetInt(2, L.NewFunction(e.luaSearcher))
+		loaders.RawSetInt(2, L.NewFunction(func(L *lua.LState) int { return ls.e.luaSearcher(L) }))
 	}
 
 	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
-		n := L.GetTop()
-		var b strings.Builder
-		for i := 1; i <= n; i++ {
+		// The line is built in ls.line, taken out while in use (a
+		// __tostring may print too) and kept for the next call.
+		line := ls.line[:0]
+		ls.line = nil
+		for i := 1; i <= L.GetTop(); i++ {
 			if i > 1 {
-				b.WriteByte('\t')
+				line = append(line, '\t')
 			}
-			b.WriteString(luaToString(L, L.Get(i)))
+			line = append(line, luaToString(L, L.Get(i))...)
 		}
 		if len(ls.prints) > 0 {
 			pb := ls.prints[len(ls.prints)-1]
-			if pb.Len()+b.Len() > e.opts.MaxOutput {
-				L.RaiseError("output exceeds %d bytes", e.opts.MaxOutput)
+			if max := ls.e.opts.MaxOutput; pb.Len()+len(line) > max {
+				L.RaiseError("output exceeds %d bytes", max)
 			}
-			pb.WriteString(b.String())
+			pb.Write(line)
+		}
+		if cap(line) <= maxFreeCap {
+			ls.line = line
 		}
 		return 0
 	}))
 	ls.placeholder(libRPM)
 	ls.placeholder(libPosix)
 	ls.placeholder(libMacros)
+	for _, name := range tables {
+		L.SetGlobal(name, L.CreateTable(0, 0))
+	}
+	// The globals opt and arg come and go with each parametric macro
+	// (runLua), and a table keeps the place of a key it no longer holds:
+	// they get their places here, the same in every interpreter, new or
+	// reused, whatever macros ran in it before.
+	for _, name := range luaCallGlobals {
+		L.SetGlobal(name, lua.LTrue)
+	}
+	for _, name := range luaCallGlobals {
+		L.SetGlobal(name, lua.LNil)
+	}
+	ls.pristine = snapshotLua(ls)
 	return ls
 }
+
+// luaCallGlobals are the globals runLua sets for a parametric macro.
+var luaCallGlobals = []string{"opt", "arg"}
 
 // fillLib fills the placeholder of one library: what lua.OpenLibs and
 // Keel's changes to it would have put there.
@@ -163,6 +214,16 @@ func (e *Engine) fillLib(ls *luaState, lib luaLib) {
 		// No writing to stdout, no processes.
 		t.RawSetString("write", L.NewFunction(func(L *lua.LState) int { return 0 }))
 		t.RawSetString("popen", lua.LNil)
+		// Temporary files are removed when the interpreter is closed,
+		// so one that made any is not reused (see Engine.Release).
+		if tmpfile, ok := t.RawGetString("tmpfile").(*lua.LFunction); ok {
+			t.RawSetString("tmpfile", L.NewFunction(func(L *lua.LState) int {
+				ls.tmpfiles = true
+				L.Push(tmpfile)
+				L.Call(0, lua.MultRet)
+				return L.GetTop()
+			}))
+		}
 	case libOS:
 		ls.reopen(lib, lua.OpenOs)
 		// No process control.
@@ -170,7 +231,7 @@ func (e *Engine) fillLib(ls *luaState, lib luaLib) {
 			t.RawSetString(n, lua.LNil)
 		}
 		t.RawSetString("getenv", L.NewFunction(func(L *lua.LState) int {
-			v, ok := e.opts.Env[L.CheckString(1)]
+			v, ok := ls.e.opts.Env[L.CheckString(1)]
 			if !ok {
 				L.Push(lua.LNil)
 			} else {
@@ -206,11 +267,11 @@ func (e *Engine) fillLib(ls *luaState, lib luaLib) {
 	case libCoroutine:
 		ls.reopen(lib, lua.OpenCoroutine)
 	case libRPM:
-		e.luaRPM(ls, t)
+		ls.fillRPM(t)
 	case libPosix:
-		e.luaPosix(L, t)
+		ls.fillPosix(t)
 	case libMacros:
-		e.luaMacros(L, t)
+		ls.fillMacros(t)
 	}
 }
 
@@ -318,38 +379,43 @@ func luaToString(L *lua.LState, v lua.LValue) string {
 func (e *Engine) luaExpand(L *lua.LState, s string) string {
 	mb := e.newBuf()
 	mb.expand(s)
-	if mb.err != nil {
-		L.RaiseError("error expanding macro: %s", mb.err.Msg)
+	out, err := mb.finish()
+	if err != nil {
+		L.RaiseError("error expanding macro: %s", err.(*Error).Msg)
 	}
-	return mb.out()
+	return out
 }
 
-func (e *Engine) luaRPM(ls *luaState, t *lua.LTable) {
+// fillRPM fills the rpm table. Its functions use the engine of the
+// moment (ls.e), as a pooled interpreter keeps them (see luapool.go).
+func (ls *luaState) fillRPM(t *lua.LTable) {
 	L := ls.L
-	fn := func(name string, f lua.LGFunction) { t.RawSetString(name, L.NewFunction(f)) }
-	fn("expand", func(L *lua.LState) int {
+	fn := func(name string, f func(e *Engine, L *lua.LState) int) {
+		t.RawSetString(name, L.NewFunction(func(L *lua.LState) int { return f(ls.e, L) }))
+	}
+	fn("expand", func(e *Engine, L *lua.LState) int {
 		L.Push(lua.LString(e.luaExpand(L, L.CheckString(1))))
 		return 1
 	})
-	fn("define", func(L *lua.LState) int {
+	fn("define", func(e *Engine, L *lua.LState) int {
 		mb := e.newBuf()
 		mb.doDefine(L.CheckString(1), LevelGlobal, false, true)
-		if mb.err != nil {
-			L.RaiseError("error defining macro: %s", mb.err.Msg)
+		if _, err := mb.finish(); err != nil {
+			L.RaiseError("error defining macro: %s", err.(*Error).Msg)
 		}
 		return 0
 	})
-	fn("undefine", func(L *lua.LState) int {
+	fn("undefine", func(e *Engine, L *lua.LState) int {
 		e.Pop(L.CheckString(1))
 		return 0
 	})
-	fn("isdefined", func(L *lua.LState) int {
+	fn("isdefined", func(e *Engine, L *lua.LState) int {
 		me := e.tab.lookup(L.CheckString(1))
 		L.Push(lua.LBool(me != nil))
 		L.Push(lua.LBool(me != nil && me.parametric))
 		return 2
 	})
-	fn("vercmp", func(L *lua.LState) int {
+	fn("vercmp", func(e *Engine, L *lua.LState) int {
 		// rpm 4.18 compares full [E:]V[-R] strings (rpmverParse/rpmverCmp).
 		a, ok := parseVersion(L.CheckString(1))
 		if !ok {
@@ -362,16 +428,16 @@ func (e *Engine) luaRPM(ls *luaState, t *lua.LTable) {
 		L.Push(lua.LNumber(compareVersion(a, b)))
 		return 1
 	})
-	fn("interactive", func(L *lua.LState) int { return 0 })
-	fn("redirect2null", func(L *lua.LState) int { return 0 })
-	fn("register", func(L *lua.LState) int { return 0 })
-	fn("unregister", func(L *lua.LState) int { return 0 })
-	fn("call", func(L *lua.LState) int { return 0 })
-	fn("execute", func(L *lua.LState) int {
+	fn("interactive", func(e *Engine, L *lua.LState) int { return 0 })
+	fn("redirect2null", func(e *Engine, L *lua.LState) int { return 0 })
+	fn("register", func(e *Engine, L *lua.LState) int { return 0 })
+	fn("unregister", func(e *Engine, L *lua.LState) int { return 0 })
+	fn("call", func(e *Engine, L *lua.LState) int { return 0 })
+	fn("execute", func(e *Engine, L *lua.LState) int {
 		L.RaiseError("rpm.execute is not supported")
 		return 0
 	})
-	fn("load", func(L *lua.LState) int {
+	fn("load", func(e *Engine, L *lua.LState) int {
 		p := L.CheckString(1)
 		data, err := os.ReadFile(e.resolve(p))
 		if err != nil {
@@ -381,7 +447,7 @@ func (e *Engine) luaRPM(ls *luaState, t *lua.LTable) {
 		L.Push(lua.LTrue)
 		return 1
 	})
-	fn("open", func(L *lua.LState) int {
+	fn("open", func(e *Engine, L *lua.LState) int {
 		e.openLibs(ls, libIO)
 		open := L.GetField(L.GetGlobal("io"), "open")
 		L.Push(open)
@@ -390,11 +456,11 @@ func (e *Engine) luaRPM(ls *luaState, t *lua.LTable) {
 		L.Call(2, lua.MultRet)
 		return L.GetTop() - 2
 	})
-	fn("b64encode", func(L *lua.LState) int {
+	fn("b64encode", func(e *Engine, L *lua.LState) int {
 		L.Push(lua.LString(base64.StdEncoding.EncodeToString([]byte(L.CheckString(1)))))
 		return 1
 	})
-	fn("b64decode", func(L *lua.LState) int {
+	fn("b64decode", func(e *Engine, L *lua.LState) int {
 		b, err := base64.StdEncoding.DecodeString(L.CheckString(1))
 		if err != nil {
 			L.Push(lua.LNil)
@@ -403,7 +469,7 @@ func (e *Engine) luaRPM(ls *luaState, t *lua.LTable) {
 		}
 		return 1
 	})
-	fn("splitargs", func(L *lua.LState) int {
+	fn("splitargs", func(e *Engine, L *lua.LState) int {
 		r := L.NewTable()
 		for _, a := range splitArgs(L.CheckString(1)) {
 			r.Append(lua.LString(a))
@@ -411,7 +477,7 @@ func (e *Engine) luaRPM(ls *luaState, t *lua.LTable) {
 		L.Push(r)
 		return 1
 	})
-	fn("unsplitargs", func(L *lua.LState) int {
+	fn("unsplitargs", func(e *Engine, L *lua.LState) int {
 		tb := L.CheckTable(1)
 		var parts []string
 		for i := 1; i <= tb.Len(); i++ {
@@ -420,7 +486,7 @@ func (e *Engine) luaRPM(ls *luaState, t *lua.LTable) {
 		L.Push(lua.LString(strings.Join(parts, " ")))
 		return 1
 	})
-	fn("ver", func(L *lua.LState) int {
+	fn("ver", func(e *Engine, L *lua.LState) int {
 		evr, ok := parseVersion(L.CheckString(1))
 		if !ok {
 			L.Push(lua.LNil)
@@ -486,9 +552,13 @@ func shellQuoteIfNeeded(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-func (e *Engine) luaPosix(L *lua.LState, t *lua.LTable) {
-	fn := func(name string, f lua.LGFunction) { t.RawSetString(name, L.NewFunction(f)) }
-	fn("getenv", func(L *lua.LState) int {
+// fillPosix fills the posix table (functions as fillRPM's).
+func (ls *luaState) fillPosix(t *lua.LTable) {
+	L := ls.L
+	fn := func(name string, f func(e *Engine, L *lua.LState) int) {
+		t.RawSetString(name, L.NewFunction(func(L *lua.LState) int { return f(ls.e, L) }))
+	}
+	fn("getenv", func(e *Engine, L *lua.LState) int {
 		if v, ok := e.opts.Env[L.CheckString(1)]; ok {
 			L.Push(lua.LString(v))
 		} else {
@@ -496,18 +566,18 @@ func (e *Engine) luaPosix(L *lua.LState, t *lua.LTable) {
 		}
 		return 1
 	})
-	fn("uname", func(L *lua.LState) int {
+	fn("uname", func(e *Engine, L *lua.LState) int {
 		// A fixed Linux x86_64 identity keeps expansion host-independent.
 		f := L.OptString(1, "%s %n %r %v %m")
 		r := strings.NewReplacer("%s", "Linux", "%n", "localhost", "%r", "6.6.0", "%v", "#1 SMP", "%m", "x86_64", "%%", "%")
 		L.Push(lua.LString(r.Replace(f)))
 		return 1
 	})
-	fn("getcwd", func(L *lua.LState) int {
+	fn("getcwd", func(e *Engine, L *lua.LState) int {
 		L.Push(lua.LString(e.opts.Dir))
 		return 1
 	})
-	fn("access", func(L *lua.LState) int {
+	fn("access", func(e *Engine, L *lua.LState) int {
 		_, err := os.Stat(e.resolve(L.CheckString(1)))
 		if err != nil {
 			L.Push(lua.LNil)
@@ -517,7 +587,7 @@ func (e *Engine) luaPosix(L *lua.LState, t *lua.LTable) {
 		L.Push(lua.LNumber(0))
 		return 1
 	})
-	fn("stat", func(L *lua.LState) int {
+	fn("stat", func(e *Engine, L *lua.LState) int {
 		st, err := os.Stat(e.resolve(L.CheckString(1)))
 		if err != nil {
 			L.Push(lua.LNil)
@@ -542,7 +612,7 @@ func (e *Engine) luaPosix(L *lua.LState, t *lua.LTable) {
 		L.Push(r)
 		return 1
 	})
-	fn("dir", func(L *lua.LState) int {
+	fn("dir", func(e *Engine, L *lua.LState) int {
 		ents, err := os.ReadDir(e.resolve(L.OptString(1, ".")))
 		if err != nil {
 			L.Push(lua.LNil)
@@ -559,16 +629,19 @@ func (e *Engine) luaPosix(L *lua.LState, t *lua.LTable) {
 		return 1
 	})
 	for _, n := range []string{"setenv", "putenv", "unsetenv"} {
-		fn(n, func(L *lua.LState) int {
+		fn(n, func(e *Engine, L *lua.LState) int {
 			L.Push(lua.LNumber(0))
 			return 1
 		})
 	}
 }
 
-func (e *Engine) luaMacros(L *lua.LState, t *lua.LTable) {
+// fillMacros makes the macros table (functions as fillRPM's).
+func (ls *luaState) fillMacros(t *lua.LTable) {
+	L := ls.L
 	mt := L.CreateTable(0, 2)
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		e := ls.e
 		name := L.CheckString(2)
 		me := e.tab.lookup(name)
 		if me == nil {
@@ -583,6 +656,7 @@ func (e *Engine) luaMacros(L *lua.LState, t *lua.LTable) {
 		return 1
 	}))
 	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		e := ls.e
 		name := L.CheckString(2)
 		v := L.Get(3)
 		if v == lua.LNil {
@@ -617,10 +691,11 @@ func (e *Engine) luaMacroCall(L *lua.LState, name string) int {
 			mb.doMacro(me, append([]string{me.name}, argv...), nil)
 			mb.leave()
 		}
-		if mb.err != nil {
-			L.RaiseError("%s", mb.err.Msg)
+		out, err := mb.finish()
+		if err != nil {
+			L.RaiseError("%s", err.(*Error).Msg)
 		}
-		L.Push(lua.LString(mb.out()))
+		L.Push(lua.LString(out))
 		return 1
 	}
 	L.ArgError(1, "string or table expected")

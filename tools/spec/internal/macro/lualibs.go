@@ -125,6 +125,9 @@ func (e *Engine) openLibs(ls *luaState, libs luaLib) {
 			ls.opened |= lib
 			libs &^= lib
 			e.fillLib(ls, lib)
+			if lib&keepFilled != 0 && ls.pristine != nil {
+				ls.pristine.extend(lib)
+			}
 		}
 	}
 }

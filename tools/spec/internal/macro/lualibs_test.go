@@ -14,7 +14,7 @@ import (
 // changes in their original order. It is the reference of TestLazyLuaLibs.
 func eagerState(e *Engine) *luaState {
 	L := lua.NewState(lua.Options{CallStackSize: 256, RegistrySize: 256, RegistryMaxSize: 1 << 20, MinimizeStackMemory: true})
-	ls := &luaState{L: L, opened: libAll}
+	ls := &luaState{L: L, e: e, opened: libAll}
 	osT := L.GetGlobal("os").(*lua.LTable)
 	for _, n := range []string{"execute", "exit", "remove", "rename", "setlocale", "tmpname"} {
 		osT.RawSetString(n, lua.LNil)
@@ -77,11 +77,11 @@ func eagerState(e *Engine) *luaState {
 		t := L.NewTable()
 		switch lib {
 		case libRPM:
-			e.luaRPM(ls, t)
+			ls.fillRPM(t)
 		case libPosix:
-			e.luaPosix(L, t)
+			ls.fillPosix(t)
 		case libMacros:
-			e.luaMacros(L, t)
+			ls.fillMacros(t)
 		}
 		L.SetGlobal(libNames[libIndex(lib)], t)
 	}
@@ -129,20 +129,21 @@ for i, s in ipairs(sources) do print(i, s, source_nums[i], "\n") end
 for i, s in ipairs(patches) do print(i, s, patch_nums[i], "\n") end
 }`
 
-// TestLazyLuaLibs runs sequences of expansions with the libraries opened
-// lazily and eagerly: every output and error must be the same. Each
-// sequence starts a fresh engine; the earlier steps fill some libraries,
-// the last ones look at all of them.
-func TestLazyLuaLibs(t *testing.T) {
+// luaCase is a sequence of expansions.
+type luaCase struct {
+	name  string
+	steps []string
+}
+
+// lazyLuaCases are sequences of expansions that fill the libraries in
+// various orders, then look at all of them.
+func lazyLuaCases(t *testing.T) []luaCase {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "data.txt")
 	if err := os.WriteFile(file, []byte("file contents"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cases := []struct {
-		name  string
-		steps []string
-	}{
+	return []luaCase{
 		{"dump only", []string{luaDump}},
 		{"rpm first", []string{`%{lua: print(rpm.expand("%{?nothing}x"))}`, luaDump}},
 		{"math and table first", []string{`%{lua: x = math.tointeger("7"); print(x)}`, `%{lua: print(table.unpack({1, 2}))}`, luaDump}},
@@ -158,6 +159,14 @@ func TestLazyLuaLibs(t *testing.T) {
 		{"syntax error", []string{`%{lua: print(io.x}`, luaDump}},
 		{"runtime error", []string{`%{lua: coroutine.nothing()}`, luaDump}},
 	}
+}
+
+// TestLazyLuaLibs runs sequences of expansions with the libraries opened
+// lazily and eagerly: every output and error must be the same. Each
+// sequence starts a fresh engine; the earlier steps fill some libraries,
+// the last ones look at all of them.
+func TestLazyLuaLibs(t *testing.T) {
+	cases := lazyLuaCases(t)
 	run := func(eager bool, steps []string) []string {
 		e := New(Options{})
 		if eager {
@@ -199,7 +208,7 @@ func TestLazyLuaLibs(t *testing.T) {
 // does not name stay unopened, and that no interpreter starts for a spec's
 // source tables alone.
 func TestLazyLuaLibsOpenOnlyWhatIsNamed(t *testing.T) {
-	e := New(Options{})
+	e := New(Options{FreshLua: true}) // a reused one may have more filled
 	e.ResetLuaTables("sources", "source_nums")
 	e.AppendLuaTable("sources", "a")
 	if e.lua != nil {

@@ -143,3 +143,73 @@ func TestEvalConditionDoesNotExpand(t *testing.T) {
 		t.Error("EvalCondition expanded %{one}")
 	}
 }
+
+// TestWatch checks that every way of using a macro counts as a look-up
+// of it, and that other expansions do not.
+func TestWatch(t *testing.T) {
+	cases := []struct {
+		in   string
+		seen bool
+	}{
+		{"%{w}", true},
+		{"%w", true},
+		{"%{?w}", true},
+		{"%{!?w:x}", true},
+		{"%{?w:x}", true},
+		{"%[%{w} + 1]", true},
+		{"%{expand:%%{w}}", true},
+		{"%{macrobody:w}", true},
+		{"%define w 2", true},
+		{"%global w 2", true},
+		{"%undefine w", true},
+		{"%{lua: print(rpm.expand('%{w}'))}", true},
+		{"%{lua: print(macros.w)}", true},
+		{"%{lua: print(rpm.isdefined('w'))}", true},
+		{"%{lua: macros.w = 3}", true},
+		{"%{lua: rpm.define('w 3')}", true},
+		{"%{lua: rpm.undefine('w')}", true},
+		{"%{lua: print(macros['w'])}", true},
+		{"%{dump}", true},
+		{"%{other} %{?ww} %{?w_} %{lua: print(rpm.expand('%{other}'))} %%w", false},
+		{"%{lua: x = 'w'}", false},
+	}
+	for _, c := range cases {
+		e := New(Options{})
+		e.Push("w", "", "1", LevelCmdline)
+		e.Push("other", "", "o", LevelCmdline)
+		e.Watch("w")
+		e.Expand(c.in) // errors are beside the point
+		if got := e.Watched(); got != c.seen {
+			t.Errorf("%q: Watched() = %v, want %v", c.in, got, c.seen)
+		}
+	}
+}
+
+// TestLiteralReuse checks that reusing the entry of a popped literal
+// (as %__file_lineno is pushed and popped for each spec line) changes no
+// clone and no definition below it.
+func TestLiteralReuse(t *testing.T) {
+	e := New(Options{})
+	e.PushLiteral("n", "below", LevelSpec)
+	for i := 0; i < 3; i++ {
+		e.PushLiteral("n", "line", LevelSpec)
+		e.Pop("n")
+	}
+	if got, _ := e.Expand("%n"); got != "below" {
+		t.Errorf("after push/pop: %%n = %q, want below", got)
+	}
+	e.PushLiteral("n", "shared", LevelSpec)
+	c := e.Clone()
+	e.Pop("n")
+	e.PushLiteral("n", "changed", LevelSpec)
+	if got, _ := c.Expand("%n"); got != "shared" {
+		t.Errorf("the clone sees %q, want shared", got)
+	}
+	c.PushLiteral("m", "1", LevelSpec)
+	c.Pop("m")
+	c.PushLiteral("n", "in clone", LevelSpec)
+	c.Pop("n")
+	if got, _ := c.Expand("%n"); got != "shared" {
+		t.Errorf("after push/pop in the clone: %q, want shared", got)
+	}
+}

@@ -30,9 +30,21 @@ type entry struct {
 type table struct {
 	base map[string]*entry
 	over map[string]*entry
+
+	// watch, if watching, is a name whose look-ups are noted in seen
+	// (see Engine.Watch).
+	watch          string
+	watching, seen bool
 }
 
+// lookup is the one way to a definition: every use of a name (expansion,
+// %{?name}, %define's check and push, %undefine, Lua's macros and
+// rpm.isdefined, ...) goes through it, which is what makes Engine.Watch
+// complete.
 func (t *table) lookup(name string) *entry {
+	if t.watching && name == t.watch {
+		t.seen = true
+	}
 	if t.over != nil {
 		if e, ok := t.over[name]; ok {
 			return e
@@ -86,6 +98,7 @@ func (t *table) freeze() {
 
 // names returns every defined name (for Lua's pairs over macros and %dump).
 func (t *table) names() []string {
+	t.seen = t.seen || t.watching // every name is seen
 	seen := make(map[string]bool)
 	var out []string
 	for k, v := range t.over {
