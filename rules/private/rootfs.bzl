@@ -45,7 +45,7 @@ def _rootfs_impl(ctx):
     )
     return [
         DefaultInfo(files = depset([tar, lock])),
-        OutputGroupInfo(report = depset([report])),
+        OutputGroupInfo(report = depset([report]), tar = depset([tar])),
         RootfsInfo(tar = tar, lock = lock, arch = ctx.attr.arch),
     ]
 

@@ -62,10 +62,15 @@ def _rpm_package_impl(ctx):
         ))
     srpm = ctx.actions.declare_file("%s.src.rpm" % ctx.label.name)
     metadata = ctx.actions.declare_file("%s.rpms.json" % ctx.label.name)
+    lock = ctx.actions.declare_file("%s.lock.json" % ctx.label.name)
     log = ctx.actions.declare_file("%s.log" % ctx.label.name)
 
     dep_rpms = depset(transitive = [d[RpmInfo].transitive_rpms for d in ctx.attr.deps])
     srcs = ctx.files.srcs + ctx.files.remote_srcs
+
+    # What the build root provides: the toolchain's capabilities, or, when it
+    # lists none, the BuildRequires keel gen found it satisfies.
+    capabilities = tc.buildroot.capabilities or ctx.attr.toolchain_requires
 
     args = ctx.actions.args()
     args.use_param_file("@%s", use_always = True)
@@ -73,7 +78,11 @@ def _rpm_package_impl(ctx):
     args.add("--root", tc.buildroot.root)
     args.add("--spec", ctx.file.spec)
     args.add_all(srcs, before_each = "--source")
+    if ctx.file.signatures:
+        args.add("--signatures", ctx.file.signatures)
     args.add_all(dep_rpms, before_each = "--dep-rpm")
+    args.add_all(capabilities, before_each = "--capability")
+    args.add("--arch", tc.arch)
     if tc.rpm_target:
         args.add("--target", tc.rpm_target)
     args.add_all(tc.buildroot.defines, before_each = "--define")
@@ -84,15 +93,16 @@ def _rpm_package_impl(ctx):
     args.add_all(names, before_each = "--expect")
     args.add("--srpm", srpm)
     args.add("--metadata", metadata)
+    args.add("--lock", lock)
     args.add("--log", log)
 
     ctx.actions.run(
         executable = tc.keel,
         arguments = ["rpmbuild", args],
-        inputs = depset([ctx.file.spec, tc.buildroot.root] + srcs, transitive = [dep_rpms]),
+        inputs = depset([ctx.file.spec, tc.buildroot.root] + srcs + ctx.files.signatures, transitive = [dep_rpms]),
         # The first output names the parameter file: keep it out of the
         # RPMs' folder, which keel rpmbuild fills.
-        outputs = [metadata, srpm, log] + rpms,
+        outputs = [metadata, srpm, lock, log] + rpms,
         mnemonic = "RpmBuild",
         progress_message = "Building RPMs of %{label}",
         # keel makes its own namespaces; Bazel's sandbox would only get in
@@ -114,16 +124,22 @@ def _rpm_package_impl(ctx):
             log = depset([log]),
             srpm = depset([srpm]),
             metadata = depset([metadata]),
+            lock = depset([lock]),
         ),
     ]
 
 rpm_package_rule = rule(
     implementation = _rpm_package_impl,
     doc = """Builds one spec with `keel rpmbuild` (one `RpmBuild` action) in the
-toolchain's build root. Outputs: the binary RPMs named in `rpms` for the
-target architecture (`NAME.rpms/FILE`), the source RPM (`NAME.src.rpm`),
-`NAME.rpms.json` (NEVRA, provides, requires and files of each RPM, read
-from the built headers) and the build log (output group `log`).""",
+toolchain's build root. The build root gets exactly the closure of the
+spec's BuildRequires (evaluated for the target architecture) over the RPMs
+of `deps`, less what the toolchain's capabilities provide. Outputs: the
+binary RPMs named in `rpms` for the target architecture (`NAME.rpms/FILE`),
+the source RPM (`NAME.src.rpm`, output group `srpm`), `NAME.rpms.json`
+(NEVRA, provides, requires and files of each RPM, read from the built
+headers; output group `metadata`), `NAME.lock.json` (the BuildRequires and
+the exact RPMs installed, with their sha256; output group `lock`) and the
+build log (output group `log`).""",
     attrs = {
         "spec": attr.label(
             doc = "The spec file.",
@@ -150,20 +166,27 @@ from the built headers) and the build log (output group `log`).""",
             doc = "Remote Source and Patch files: `@keel_sources//PACKAGE:FILE`, fetched by sha256.",
             allow_files = True,
         ),
+        "signatures": attr.label(
+            doc = "The spec's `NAME.signatures.json` (`{\"Signatures\": {FILE: SHA256}}`): " +
+                  "`keel rpmbuild` checks every source against it before building. The " +
+                  "`rpm_package` macro passes the file next to the spec when there is one.",
+            allow_single_file = [".json"],
+        ),
         "rpms": attr.string_list_dict(
             doc = "Architecture → the binary RPM file names the build must produce on it " +
                   "(exactly these: any other set fails the build).",
             mandatory = True,
         ),
         "deps": attr.label_list(
-            doc = "rpm_package targets whose RPMs (and their own deps' RPMs) are installed in " +
-                  "the build root before the build. Only RPM files are inputs, so a " +
-                  "dependency rebuilt to identical bytes rebuilds nothing here.",
+            doc = "rpm_package targets whose RPMs (and their own deps' RPMs) the " +
+                  "BuildRequires are resolved over; the closure is installed in the build " +
+                  "root before the build. Only RPM files are inputs, so a dependency " +
+                  "rebuilt to identical bytes rebuilds nothing here.",
             providers = [RpmInfo],
         ),
         "toolchain_requires": attr.string_list(
             doc = "BuildRequires the build root satisfies; checked against the toolchain's " +
-                  "capabilities when it lists any.",
+                  "capabilities when it lists any, else taken as the build root's capabilities.",
         ),
         "unresolved_requires": attr.string_list(
             doc = "BuildRequires nothing satisfies: the target fails analysis unless " +
@@ -223,7 +246,8 @@ def rpm_package(
       unresolved_requires: BuildRequires nothing satisfies.
       cut_deps: dependencies removed to break a cycle.
       **kwargs: other rpm_package_rule attributes (`defines`,
-        `source_date_epoch`, `allow_unresolved`) and common ones;
+        `source_date_epoch`, `allow_unresolved`, `signatures`: by default
+        the spec's `NAME.signatures.json` when it exists) and common ones;
         `visibility` defaults to public, since packages are depended on
         from every folder of the tree and from images.
     """
@@ -242,6 +266,10 @@ def rpm_package(
             [("//conditions:default", [])],
         ))
     kwargs.setdefault("visibility", ["//visibility:public"])
+    if "signatures" not in kwargs and type(spec) == "string" and spec.endswith(".spec") and ":" not in spec:
+        sigs = native.glob([spec[:-len(".spec")] + ".signatures.json"], allow_empty = True)
+        if sigs:
+            kwargs["signatures"] = sigs[0]
     compat = kwargs.pop("target_compatible_with", [])
     if arches != None:
         compat = compat + select(dict(

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # enter.sh ROOT [--bind PATH]... -- COMMAND [ARGS...]
 #
-# Runs COMMAND chrooted in ROOT with /proc, /dev and /sys mounted, and each
-# PATH (a directory or a file of the host) bind-mounted at the same path.
-# tools/bazel.d/offline.sh starts it under `unshare --mount --propagation
-# private`: every mount lives in that private mount namespace and disappears
-# with its last process (the Bazel server included), so nothing is ever left
-# mounted on the host and nothing needs unmounting.
+# Runs COMMAND with ROOT as its root file system: /proc, /dev and /sys
+# mounted, and each PATH (a directory or a file of the host) bind-mounted at
+# the same path. tools/bazel.d/offline.sh starts it under `unshare --mount
+# --propagation private`: every mount lives in that private mount namespace
+# and disappears with its last process (the Bazel server included), so
+# nothing is ever left mounted on the host and nothing needs unmounting.
+#
+# It switches root with pivot_root, not chroot: the namespace's root then is
+# ROOT itself, and Linux lets its processes make user namespaces (it refuses
+# them to a chrooted process, whose root differs from its namespace's), so
+# keel's build sandbox runs as it does on a host, privileged or not.
 set -euo pipefail
 
 root=$1
@@ -22,6 +27,9 @@ while [[ $1 != -- ]]; do
 done
 shift
 
+# A fresh, non-recursive bind of the tree: ROOT as a mount point of its own
+# (pivot_root needs one), without whatever the host has mounted inside it.
+mount --bind "$root" "$root"
 mount -t proc proc "$root/proc"
 mount --rbind /dev "$root/dev"
 mount --rbind /sys "$root/sys"
@@ -30,9 +38,15 @@ for path in "${binds[@]}"; do
     mkdir -p "$root$path"
   else
     mkdir -p "$(dirname "$root$path")"
-    [[ -e $root$path ]] || : >"$root$path"
+    [[ -e $root$path || -L $root$path ]] || : >"$root$path"
   fi
   mount --bind "$path" "$root$path"
 done
 
-exec chroot "$root" "$@"
+# The host's tree goes to ROOT/mnt (an empty folder of every Debian root)
+# and is then detached: nothing of it stays reachable.
+cd "$root"
+pivot_root . mnt
+cd /
+umount -l /mnt
+exec "$@"

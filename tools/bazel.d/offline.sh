@@ -17,12 +17,13 @@
 #   bazel-7.7.1/stamps/   one file per finished step, holding the step's key
 #
 # A step runs again only when its key changes (e.g. the hash of
-# packages.txt). Each run enters the chroot in a private mount namespace with
-# the checkout's parent directory, the host's Go SDK and the shared directory
-# bind-mounted at their own paths. Provisioning steps mount what they need in
-# a private mount namespace (tools/bazel.d/enter.sh), so a failed step leaves
-# nothing mounted; the mounts Bazel runs with are made once and kept, because
-# the Bazel server stays in the chroot between commands.
+# packages.txt). Every command (provisioning steps and each Bazel run) enters
+# the chroot through tools/bazel.d/enter.sh in a private mount namespace of
+# its own, with pivot_root, so that user namespaces work inside (keel's build
+# sandbox needs them). A Bazel run binds the checkout's parent directory, the
+# host's Go SDK, the shared directory and the repository cache at their own
+# paths; the Bazel server it starts keeps that namespace. Nothing is mounted
+# on the host, so nothing is ever left mounted there.
 
 readonly BAZEL_VERSION=7.7.1
 readonly CACHE=${KEEL_CACHE:-/var/cache/keel}
@@ -283,44 +284,6 @@ provision() {
 
 # ------------------------------------------------------------------ run
 
-# same_dir A B: whether A and B are the same directory (device and inode).
-same_dir() { [[ $(stat -c '%d:%i' "$1" 2>/dev/null) == "$(stat -c '%d:%i' "$2" 2>/dev/null)" ]]; }
-
-# bind DIR: bind-mounts the host's DIR at the same path in the chroot, unless
-# it already is (a directory deleted and made again is mounted afresh).
-bind() {
-  local dir=$1 target=$ROOT$1
-  if mountpoint -q "$target"; then
-    same_dir "$dir" "$target" && return 0
-    umount -l "$target"
-  fi
-  mkdir -p "$target"
-  mount --bind "$dir" "$target"
-}
-
-# mount_all DIR...: the mounts Bazel needs in the chroot, made once and kept
-# (the Bazel server keeps running in the chroot between commands): /proc,
-# /dev and /sys (as slaves, so that unmounting them never reaches the host's),
-# and each DIR at its own path. remove_tree unmounts them before deleting.
-mount_all() {
-  # The chroot's / is a mount point of its own (recursive, so that what is
-  # already mounted inside stays visible): a process in the chroot can then
-  # make its mounts private in a new mount namespace, as keel's build
-  # sandbox does; Linux refuses that on a / that is not a mount point.
-  mountpoint -q "$ROOT" || mount --rbind "$ROOT" "$ROOT"
-  mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
-  local fs
-  for fs in dev sys; do
-    if ! mountpoint -q "$ROOT/$fs"; then
-      mount --rbind "/$fs" "$ROOT/$fs"
-      mount --make-rslave "$ROOT/$fs"
-    fi
-  done
-  local dir
-  for dir in "$@"; do bind "$dir"; done
-  cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
-}
-
 offline_main() {
   all_done || provision
   local goroot parent cwd
@@ -331,12 +294,11 @@ offline_main() {
   cwd=$PWD
   [[ $cwd == "$parent" || $cwd == "$parent"/* ]] || cwd=$WORKSPACE
 
-  local lock
-  exec {lock}>"$ENV_DIR/lock"
-  flock "$lock"
   mkdir -p "$CACHE/repository-cache"
-  mount_all "$SHARED" "$goroot" "$parent" "$(cd "$CACHE/repository-cache" && pwd -P)"
-  exec {lock}>&-
+  local binds=() dir
+  for dir in "$SHARED" "$goroot" "$parent" "$(cd "$CACHE/repository-cache" && pwd -P)" /etc/resolv.conf; do
+    binds+=(--bind "$dir")
+  done
 
   local env=(
     PATH="$goroot/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -353,6 +315,6 @@ offline_main() {
     if [[ -n $value ]]; then env+=("$name=$value"); fi
   done < <(paste -d= <(printf '%s\n' "${go_vars[@]}") <(go env "${go_vars[@]}"))
 
-  exec chroot "$ROOT" /usr/bin/env -i "${env[@]}" \
-    /bin/sh -c 'cd "$1" && shift && exec bazel "$@"' sh "$cwd" "$@"
+  exec unshare --mount --propagation private -- "$HERE/enter.sh" "$ROOT" "${binds[@]}" -- \
+    /usr/bin/env -i "${env[@]}" /bin/sh -c 'cd "$1" && shift && exec bazel "$@"' sh "$cwd" "$@"
 }

@@ -3,12 +3,25 @@
 // network namespaces (no network), a cleared environment, and exactly the
 // RPMs of the package's resolved BuildRequires unpacked into the root.
 //
+// The RPMs installed are the closure of the spec's BuildRequires (evaluated
+// by tools/spec for the target architecture, the defines and %with_check of
+// the build) over the candidate RPMs, resolved by tools/resolve, less what
+// the build root's capabilities provide (ResolveBuildDeps). The build log
+// and the lock (BuildLock) name them.
+//
 // Builds are bit-for-bit reproducible: rpmbuild always runs with the same
 // _topdir (/builddir/build), build host name and payload compression, and
 // with every time stamp taken from SOURCE_DATE_EPOCH, which is either given
 // or read by rpm from the spec's %changelog. Because the paths inside the
 // sandbox never change, no -ffile-prefix-map is needed to hide the host's
 // directories.
+//
+// Binary RPMs depend only on what builds them, not on the rest of the spec
+// text: rpmbuild -ba would stamp each binary RPM with the MD5 of the source
+// RPM's header (RPMTAG_SOURCEPKGID, rpm's build/pack.c sets it only when it
+// made the source RPM in the same run), and that header holds the spec, so
+// a comment would change every RPM and rebuild every dependent. Build runs
+// rpmbuild -bb, then rpmbuild -bs for the source RPM.
 //
 // Build is what `keel rpmbuild` runs; one Bazel action calls it per package.
 // Outputs appear in the output directory only if the whole build succeeds.
@@ -17,12 +30,15 @@ package rpmbuild
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -33,6 +49,7 @@ import (
 	"github.com/keel-build/keel/tools/rpmbuild/internal/rpminstall"
 	"github.com/keel-build/keel/tools/rpmfile"
 	"github.com/keel-build/keel/tools/sandbox"
+	"github.com/keel-build/keel/tools/sources"
 )
 
 // Topdir is rpm's _topdir inside the sandbox.
@@ -46,8 +63,19 @@ type Options struct {
 	Root    string
 	Spec    string
 	Sources []string // sources and patches, placed in SOURCES/ by base name
-	// DepRPMs are unpacked into the root before the build, in order.
-	DepRPMs []string
+	// SourceSHA256 maps source base names to their expected sha256 (hex):
+	// a source whose content differs fails the build before it starts.
+	SourceSHA256 map[string]string
+	// CandidateRPMs are the RPMs the BuildRequires may be taken from (in
+	// Bazel: those of the package's deps); only the resolved closure is
+	// installed.
+	CandidateRPMs []string
+	// Capabilities are what the build root provides ("NAME" or "NAME OP
+	// VERSION"): BuildRequires they satisfy install nothing.
+	Capabilities []string
+	// Arch is the target architecture the spec is evaluated for to find its
+	// BuildRequires; Target, or the host's, if empty.
+	Arch    string
 	Target  string   // rpmbuild --target, e.g. "aarch64"; host arch if empty
 	Defines []string // "NAME VALUE", passed as rpmbuild --define
 	OutDir  string   // receives the binary RPMs and the source RPM
@@ -66,7 +94,9 @@ type Options struct {
 	// Metadata, if set, receives a JSON description of the binary RPMs
 	// (see Metadata).
 	Metadata string
-	Timeout  time.Duration
+	// Lock, if set, receives the BuildLock as JSON: the RPMs installed.
+	Lock    string
+	Timeout time.Duration
 	// TmpDir holds the private root and topdir; os.TempDir() if empty.
 	TmpDir string
 	// Stderr receives warnings; discarded if nil.
@@ -96,6 +126,41 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err := check(&o); err != nil {
 		return nil, err
 	}
+	arch := o.Arch
+	if arch == "" {
+		arch = o.Target
+	}
+	if arch == "" {
+		arch = hostArch()
+	}
+	breqs, err := specBuildRequires(o.Spec, arch, o.Defines, o.WithCheck)
+	if err != nil {
+		return nil, err
+	}
+	var cands []*rpmfile.Package
+	for _, r := range o.CandidateRPMs {
+		p, err := rpmfile.Open(r)
+		if err != nil {
+			return nil, fmt.Errorf("reading candidate RPM: %w", err)
+		}
+		cands = append(cands, p)
+	}
+	deps, err := ResolveBuildDeps(ctx, o.Spec, breqs, cands, o.Capabilities)
+	if err != nil {
+		return nil, err
+	}
+	var lock []byte
+	if o.Lock != "" {
+		l, err := deps.lock(o.Spec, arch)
+		if err != nil {
+			return nil, err
+		}
+		if lock, err = json.MarshalIndent(l, "", "  "); err != nil {
+			return nil, fmt.Errorf("encoding lock: %w", err)
+		}
+		lock = append(lock, '\n')
+	}
+
 	work, err := os.MkdirTemp(o.TmpDir, "keel-rpmbuild-")
 	if err != nil {
 		return nil, fmt.Errorf("making work directory: %w", err)
@@ -144,20 +209,23 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	cfg.Binds = append(cfg.Binds, sandbox.Bind{Src: top, Dst: Topdir})
-	if len(o.DepRPMs) > 0 {
+	if len(deps.Packages) > 0 {
 		var inside []string
-		for i, r := range o.DepRPMs {
-			p := fmt.Sprintf("/.keel/deps/%04d-%s", i, filepath.Base(r))
-			cfg.Binds = append(cfg.Binds, sandbox.Bind{Src: r, Dst: p, ReadOnly: true})
-			inside = append(inside, p)
+		for i, p := range deps.Packages {
+			in := fmt.Sprintf("/.keel/deps/%04d-%s", i, filepath.Base(p.Path))
+			cfg.Binds = append(cfg.Binds, sandbox.Bind{Src: p.Path, Dst: in, ReadOnly: true})
+			inside = append(inside, in)
 		}
 		cfg.Hooks = []sandbox.Hook{{Name: "rpm-install", Args: inside}}
 	}
-	// rpmbuild runs under a shell that removes BUILD and BUILDROOT after it:
-	// files there may belong to ids the host user cannot delete.
+	// The binary RPMs first (-bb: no source RPM in the same run, so no
+	// SOURCEPKGID ties them to the spec's text), then the source RPM. The
+	// shell removes BUILD and BUILDROOT after rpmbuild: files there may
+	// belong to ids the host user cannot delete.
+	rargs := rpmbuildArgs(&o, specIn)
 	cfg.Args = append([]string{"/bin/sh", "-c",
-		`rpmbuild "$@"; rc=$?; rm -rf ` + Topdir + `/BUILD ` + Topdir + `/BUILDROOT; exit $rc`, "rpmbuild"},
-		rpmbuildArgs(&o, specIn)...)
+		`rpmbuild -bb "$@" && rpmbuild -bs "$@"; rc=$?; rm -rf ` + Topdir + `/BUILD ` + Topdir + `/BUILDROOT; exit $rc`, "rpmbuild"},
+		rargs...)
 	prepare := time.Since(start)
 
 	var logBuf bytes.Buffer
@@ -173,7 +241,10 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	} else {
 		logW = &tail{buf: &logBuf}
 	}
-	fmt.Fprintf(logW, "keel rpmbuild: %s\n", strings.Join(cfg.Args[4:], " "))
+	io.WriteString(logW, deps.describe())
+	for _, mode := range []string{"-bb", "-bs"} {
+		fmt.Fprintf(logW, "keel rpmbuild: rpmbuild %s %s\n", mode, strings.Join(rargs, " "))
+	}
 	cfg.Stdout, cfg.Stderr = logW, logW
 	sres, runErr := sandbox.Run(ctx, cfg)
 	res := &Result{Prepare: prepare}
@@ -230,6 +301,11 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	}
 	if meta != nil {
 		if err := writeAtomic(o.Metadata, meta); err != nil {
+			return nil, err
+		}
+	}
+	if lock != nil {
+		if err := writeAtomic(o.Lock, lock); err != nil {
 			return nil, err
 		}
 	}
@@ -367,9 +443,16 @@ func check(o *Options) error {
 		}
 		seen[b] = s
 	}
-	for _, r := range o.DepRPMs {
+	for _, r := range o.CandidateRPMs {
 		if _, err := os.Stat(r); err != nil {
-			return fmt.Errorf("reading dependency: %w", err)
+			return fmt.Errorf("reading candidate RPM: %w", err)
+		}
+	}
+	if len(o.SourceSHA256) > 0 {
+		for _, s := range o.Sources {
+			if err := checkSHA256(s, o.SourceSHA256); err != nil {
+				return err
+			}
 		}
 	}
 	for _, d := range o.Defines {
@@ -377,7 +460,64 @@ func check(o *Options) error {
 			return fmt.Errorf("define %q: want 'NAME VALUE'", d)
 		}
 	}
+	if _, err := os.Stat(o.Root); err != nil {
+		return fmt.Errorf("reading build root: %w", err)
+	}
 	return nil
+}
+
+// checkSHA256 hashes the source at path and compares it with its entry in
+// sums (by base name). A source without an entry is not checked: a
+// distribution's signatures list the upstream archives, while its patches
+// and local files live in the spec's own tree.
+func checkSHA256(path string, sums map[string]string) error {
+	want, ok := sums[filepath.Base(path)]
+	if !ok {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("reading source: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return fmt.Errorf("hashing source %s: %w", path, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != strings.ToLower(want) {
+		return &sources.MismatchError{File: path, Expected: strings.ToLower(want), Actual: got}
+	}
+	return nil
+}
+
+// ReadSignatures reads an Azure Linux signatures file,
+// {"Signatures": {"FILE": "SHA256", ...}}, into a map for SourceSHA256.
+func ReadSignatures(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading signatures: %w", err)
+	}
+	var sig struct {
+		Signatures map[string]string // matched case-insensitively, as gen reads it
+	}
+	if err := json.Unmarshal(data, &sig); err != nil {
+		return nil, fmt.Errorf("reading signatures %s: %w", path, err)
+	}
+	if sig.Signatures == nil {
+		return nil, fmt.Errorf("reading signatures %s: no \"Signatures\" object", path)
+	}
+	return sig.Signatures, nil
+}
+
+// hostArch is rpm's name of the architecture keel runs on.
+func hostArch() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x86_64"
+	case "arm64":
+		return "aarch64"
+	}
+	return runtime.GOARCH
 }
 
 func hasChangelog(spec []byte) bool {
@@ -390,8 +530,9 @@ func hasChangelog(spec []byte) bool {
 	return false
 }
 
-// rpmbuildArgs returns rpmbuild's arguments: the fixed reproducibility
-// settings first, then the caller's defines, which may override them.
+// rpmbuildArgs returns rpmbuild's arguments but the build mode: the fixed
+// reproducibility settings first, then the caller's defines, which may
+// override them, and the spec last.
 func rpmbuildArgs(o *Options, spec string) []string {
 	checkVal := "0"
 	if o.WithCheck {
@@ -408,7 +549,7 @@ func rpmbuildArgs(o *Options, spec string) []string {
 		"with_check " + checkVal,
 	}
 	defs = append(defs, o.Defines...)
-	args := []string{"-ba", "--nodeps"}
+	args := []string{"--nodeps"}
 	if !o.WithCheck {
 		args = append(args, "--nocheck")
 	}

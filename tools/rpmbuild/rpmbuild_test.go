@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -18,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -46,7 +48,39 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if sharedRoot.dir != "" {
+		buildroot.RemoveAll(filepath.Dir(sharedRoot.dir))
+	}
+	os.Exit(code)
+}
+
+// sharedRoot is the build root unpacked once for the tests that do not
+// need the tarball itself: each build overlays it instead of unpacking
+// 450 MB again.
+var sharedRoot struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// needDirRoot is needSandbox with the root as a shared directory.
+func needDirRoot(t *testing.T) string {
+	t.Helper()
+	root := needSandbox(t)
+	sharedRoot.once.Do(func() {
+		tmp, err := os.MkdirTemp("", "keel-rpmbuild-test-root-")
+		if err != nil {
+			sharedRoot.err = err
+			return
+		}
+		sharedRoot.dir = filepath.Join(tmp, "root")
+		sharedRoot.err = buildroot.Unpack(root, sharedRoot.dir)
+	})
+	if sharedRoot.err != nil {
+		t.Fatalf("unpacking the shared build root: %v", sharedRoot.err)
+	}
+	return sharedRoot.dir
 }
 
 func needSandbox(t *testing.T) string {
@@ -112,11 +146,7 @@ func TestBuildIsReproducible(t *testing.T) {
 	root := needSandbox(t)
 	// The second build uses the root unpacked in a directory (an overlay
 	// lower layer) instead of the tarball: same bytes either way.
-	dirRoot := filepath.Join(t.TempDir(), "root")
-	if err := buildroot.Unpack(root, dirRoot); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { buildroot.RemoveAll(dirRoot) })
+	dirRoot := needDirRoot(t)
 	var sums []map[string]string
 	for i, r := range []string{root, dirRoot} {
 		out := filepath.Join(t.TempDir(), "out")
@@ -215,16 +245,22 @@ func subuidUser(t *testing.T) *user.User {
 	return nil
 }
 
+// TestBuildInstallsDependencies builds usehello, which BuildRequires
+// hello-data, from the two RPMs of hello: only hello-data is installed, and
+// the log and the lock say so.
 func TestBuildInstallsDependencies(t *testing.T) {
-	root := needSandbox(t)
+	root := needDirRoot(t)
 	deps := filepath.Join(t.TempDir(), "deps")
 	if _, err := Build(context.Background(), helloOptions(root, deps)); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "out")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
 	o := Options{
 		Root: root, Spec: "testdata/usehello.spec", OutDir: out, SourceDateEpoch: -1,
-		DepRPMs: []string{filepath.Join(deps, "hello-data-1.0-1.noarch.rpm")},
+		CandidateRPMs: []string{filepath.Join(deps, "hello-1.0-1.x86_64.rpm"), filepath.Join(deps, "hello-data-1.0-1.noarch.rpm")},
+		Log:           filepath.Join(dir, "build.log"),
+		Lock:          filepath.Join(dir, "lock.json"),
 	}
 	if _, err := Build(context.Background(), o); err != nil {
 		t.Fatal(err)
@@ -232,17 +268,130 @@ func TestBuildInstallsDependencies(t *testing.T) {
 	if got := slices.Sorted(maps.Keys(digests(t, out))); !slices.Equal(got, []string{"usehello-1.0-1.noarch.rpm", "usehello-1.0-1.src.rpm"}) {
 		t.Errorf("outputs %q", got)
 	}
-	// Without the dependency the same build fails.
-	o.DepRPMs, o.OutDir = nil, filepath.Join(t.TempDir(), "out2")
-	if _, err := Build(context.Background(), o); err == nil {
-		t.Error("build without its BuildRequires succeeded")
+	data, err := os.ReadFile(o.Lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lock BuildLock
+	if err := json.Unmarshal(data, &lock); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(lock.BuildRequires, []string{"hello-data"}) || len(lock.Packages) != 1 ||
+		lock.Packages[0].File != "hello-data-1.0-1.noarch.rpm" || len(lock.Packages[0].SHA256) != 64 {
+		t.Errorf("lock:\n%s", data)
+	}
+	log, _ := os.ReadFile(o.Log)
+	if !bytes.Contains(log, []byte("keel rpmbuild:   hello-data-1.0-1.noarch (hello-data-1.0-1.noarch.rpm)")) ||
+		bytes.Contains(log, []byte("hello-1.0-1.x86_64 (")) {
+		t.Errorf("the log does not name exactly the installed RPM:\n%s", log)
+	}
+	// Without the dependency the same build fails before it starts, naming
+	// the BuildRequires.
+	o.CandidateRPMs, o.OutDir = o.CandidateRPMs[:1], filepath.Join(dir, "out2")
+	_, err = Build(context.Background(), o)
+	var unsat *UnsatisfiedError
+	if !errors.As(err, &unsat) || !slices.Equal(unsat.Missing, []string{"hello-data"}) || !strings.Contains(err.Error(), "usehello.spec") {
+		t.Errorf("build without its BuildRequires: got %v, want an UnsatisfiedError naming hello-data", err)
+	}
+	if _, err := os.Stat(o.OutDir); !os.IsNotExist(err) {
+		t.Errorf("the failed build made its output directory (%v)", err)
+	}
+}
+
+// TestCommentKeepsBinaryRPMs builds hello, then hello with comments added
+// (at the top and in %build): the binary RPMs must not change, so that
+// nothing that depends on them rebuilds. The source RPM holds the spec and
+// changes.
+func TestCommentKeepsBinaryRPMs(t *testing.T) {
+	root := needDirRoot(t)
+	spec, err := os.ReadFile("testdata/hello.spec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	commented := "# A comment: the spec changes, its binary RPMs do not.\n" +
+		strings.Replace(string(spec), "%build\n", "%build\n# A comment in the build script.\n", 1)
+	if commented == string(spec) {
+		t.Fatalf("hello.spec has no %%build line to comment")
+	}
+	dir := t.TempDir()
+	edited := filepath.Join(dir, "hello.spec")
+	if err := os.WriteFile(edited, []byte(commented), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var sums []map[string]string
+	for i, sp := range []string{"testdata/hello.spec", edited} {
+		o := helloOptions(root, filepath.Join(dir, fmt.Sprint("out", i)))
+		o.Spec = sp
+		if _, err := Build(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		sums = append(sums, digests(t, o.OutDir))
+	}
+	for _, n := range []string{"hello-1.0-1.x86_64.rpm", "hello-data-1.0-1.noarch.rpm"} {
+		if sums[0][n] == "" || sums[0][n] != sums[1][n] {
+			t.Errorf("%s changed with a comment in the spec: %s vs %s", n, sums[0][n], sums[1][n])
+		}
+	}
+	if sums[0]["hello-1.0-1.src.rpm"] == sums[1]["hello-1.0-1.src.rpm"] {
+		t.Error("the source RPM did not change with the spec")
+	}
+}
+
+func TestBuildChecksSourceSHA256(t *testing.T) {
+	data, err := os.ReadFile("testdata/hello.c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	right := hex.EncodeToString(sum[:])
+	wrong := strings.Repeat("0", 64)
+	tests := []struct {
+		name string
+		sums map[string]string
+		want string // in the error; "" for none
+	}{
+		{"wrong", map[string]string{"hello.c": wrong}, "testdata/hello.c: sha256 mismatch: expected " + wrong + ", got " + right},
+		{"unlisted", map[string]string{"other.c": wrong}, ""},
+		// Right: checking passes, and the build fails later at the root.
+		{"right", map[string]string{"hello.c": strings.ToUpper(right)}, "noroot"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			o := helloOptions(filepath.Join(t.TempDir(), "noroot"), out)
+			o.SourceSHA256 = tt.sums
+			_, err := Build(context.Background(), o)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("output directory made (%v)", err)
+			}
+		})
+	}
+}
+
+func TestReadSignatures(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.signatures.json")
+	os.WriteFile(good, []byte(`{"Signatures": {"a.tar.gz": "abc"}}`), 0o644)
+	bad := filepath.Join(dir, "bad.signatures.json")
+	os.WriteFile(bad, []byte(`{"Other": {}}`), 0o644)
+	if m, err := ReadSignatures(good); err != nil || m["a.tar.gz"] != "abc" || len(m) != 1 {
+		t.Errorf("good: %v, %v", m, err)
+	}
+	if _, err := ReadSignatures(bad); err == nil || !strings.Contains(err.Error(), "bad.signatures.json") {
+		t.Errorf("bad: %v", err)
+	}
+	if _, err := ReadSignatures(filepath.Join(dir, "none.json")); err == nil {
+		t.Error("missing file: no error")
 	}
 }
 
 // TestBuildHasNoNetwork builds a spec that connects to a port the host can
 // reach; inside the sandbox the connection must fail, and so the build.
 func TestBuildHasNoNetwork(t *testing.T) {
-	root := needSandbox(t)
+	root := needDirRoot(t)
 	ln, err := net.Listen("tcp", ":0")
 	if err != nil {
 		t.Fatal(err)
@@ -377,7 +526,7 @@ func BenchmarkBuildHello(b *testing.B) {
 // TestBuildSRPMAndMetadata writes the source RPM to a path of its own and
 // describes the binary RPMs as their headers say.
 func TestBuildSRPMAndMetadata(t *testing.T) {
-	root := needSandbox(t)
+	root := needDirRoot(t)
 	dir := t.TempDir()
 	o := helloOptions(root, filepath.Join(dir, "out"))
 	o.Expect = []string{"hello-1.0-1.x86_64.rpm", "hello-data-1.0-1.noarch.rpm"}

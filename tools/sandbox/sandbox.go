@@ -173,10 +173,16 @@ func Run(ctx context.Context, c *Config) (*Result, error) {
 	cmd, err := startInit(c, idm, cfgR, errW)
 	if errors.Is(err, syscall.EPERM) && idm.kind == MapIdentity && privileged() {
 		// Linux refuses new user namespaces to a chrooted process (its
-		// root differs from its mount namespace's). A privileged caller
-		// needs none: the other namespaces isolate it all the same.
+		// root differs from its mount namespace's), and keel may run as
+		// root in one: on a build host that chroots into its tools, or in
+		// a Bazel server started before tools/bazel entered its
+		// environment with pivot_root. A privileged caller needs no user
+		// namespace: the other namespaces isolate it all the same, with
+		// the host's ids, which for root are those of MapIdentity.
 		idm = &idMap{kind: MapNone}
-		cmd, err = startInit(c, idm, cfgR, errW)
+		if cmd, err = startInit(c, idm, cfgR, errW); err == nil && c.Warn != nil {
+			fmt.Fprintf(c.Warn, "sandbox: warning: Linux refuses a user namespace here (in a chroot?); running as host root in the other namespaces\n")
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("starting sandbox init: %w (are user namespaces enabled?)", err)

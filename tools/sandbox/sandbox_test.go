@@ -59,7 +59,7 @@ func chrootChild(dir string) int {
 		Binds:  []Bind{{Src: "/usr", Dst: "/usr", ReadOnly: true}},
 		Env:    []string{"PATH=/usr/bin:/usr/sbin"},
 		Args:   []string{"sh", "-c", "id -u; grep -c : /proc/net/dev; set -- /proc/[0-9]*; echo $#"},
-		Stdout: &out, Stderr: os.Stderr,
+		Stdout: &out, Stderr: os.Stderr, Warn: os.Stderr,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -197,6 +197,9 @@ func TestRunInChroot(t *testing.T) {
 	// Map kind, uid, network interfaces (lo only), processes (init, sh).
 	if want := string(MapNone) + "\n0\n1\n2\n"; string(out) != want {
 		t.Errorf("chrooted sandbox printed %q, want %q", out, want)
+	}
+	if !strings.Contains(stderr.String(), "refuses a user namespace") {
+		t.Errorf("no warning about the missing user namespace: %q", stderr.String())
 	}
 }
 

@@ -13,6 +13,7 @@ def _action_test_impl(ctx):
     outs = sorted([f.basename for f in action.outputs.to_list()])
     asserts.equals(env, sorted([
         "b-1.0-1.noarch.rpm",
+        "b.lock.json",
         "b.log",
         "b.rpms.json",
         "b.src.rpm",
@@ -32,6 +33,11 @@ def _action_test_impl(ctx):
     asserts.equals(env, ["a-1.0-1.noarch.rpm", "a-data-1.0-1.noarch.rpm"], sorted([p.split("/")[-1] for p in flags["--dep-rpm"]]), "--dep-rpm")
     asserts.equals(env, ["b-1.0-1.noarch.rpm"], flags["--expect"], "--expect")
     asserts.equals(env, "t.spec", flags["--spec"][0].split("/")[-1], "--spec")
+    asserts.equals(env, ["x86_64"], flags["--arch"], "--arch")
+
+    # The toolchain's capabilities reach keel, which installs nothing for
+    # the BuildRequires they satisfy.
+    asserts.true(env, "gcc" in flags.get("--capability", []), "--capability lacks gcc: %s" % flags.get("--capability"))
 
     info = target[RpmInfo]
     asserts.equals(env, ["b"], [p.name for p in info.packages])

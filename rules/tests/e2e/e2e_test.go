@@ -5,6 +5,8 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"os"
@@ -122,6 +124,43 @@ func TestBuiltRPMs(t *testing.T) {
 	want := []string{"greet-1.0-1.x86_64.rpm", "greet-data-1.0-1.noarch.rpm", "usegreet-1.0-1.noarch.rpm"}
 	if slices.Sort(names); !slices.Equal(names, want) {
 		t.Errorf("built %q, want %q", names, want)
+	}
+}
+
+// TestExactBuildRequires reads the locks: usegreet's build had greet's two
+// RPMs to choose from and installed only greet-data, the one its
+// BuildRequires names, exactly as built.
+func TestExactBuildRequires(t *testing.T) {
+	sums := map[string]string{} // file → sha256
+	for _, p := range built(t, "KEEL_E2E_RPMS") {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := sha256.Sum256(data)
+		sums[filepath.Base(p)] = hex.EncodeToString(s[:])
+	}
+	locks := map[string]rpmbuild.BuildLock{}
+	for _, p := range built(t, "KEEL_E2E_LOCKS") {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var l rpmbuild.BuildLock
+		if err := json.Unmarshal(data, &l); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		locks[l.Spec] = l
+	}
+	if l := locks["greet.spec"]; len(l.Packages) != 0 || l.Arch != "x86_64" {
+		t.Errorf("greet installed %+v, want nothing", l)
+	}
+	l := locks["usegreet.spec"]
+	if !slices.Equal(l.BuildRequires, []string{"greet-data"}) || len(l.Packages) != 1 {
+		t.Fatalf("usegreet's lock: %+v, want greet-data alone", l)
+	}
+	if p := l.Packages[0]; p.File != "greet-data-1.0-1.noarch.rpm" || p.SHA256 != sums[p.File] {
+		t.Errorf("usegreet installed %+v, want greet-data-1.0-1.noarch.rpm with sha256 %s", p, sums[p.File])
 	}
 }
 

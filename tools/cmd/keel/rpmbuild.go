@@ -22,9 +22,10 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 // runRpmbuild builds one package in a sandbox:
 //
 //	keel rpmbuild --root ROOT.tar.zst --spec F --source F... --dep-rpm F...
+//	    [--capability CAP]... [--arch ARCH] [--signatures F] [--sha256 FILE=HEX]...
 //	    --out-dir D [--log F] [--target ARCH] [--define 'NAME VALUE']...
 //	    [--source-date-epoch N] [--with-check 0|1] [--expect NAME]...
-//	    [--srpm F] [--metadata F] [@PARAMFILE]
+//	    [--srpm F] [--metadata F] [--lock F] [@PARAMFILE]
 //
 // Arguments may come from a Bazel parameter file (@FILE, one per line).
 func runRpmbuild(args []string, stdout, stderr io.Writer) error {
@@ -33,14 +34,19 @@ func runRpmbuild(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var o rpmbuild.Options
-	var sources, deps, defines, expect listFlag
+	var sources, deps, caps, defines, expect, sums listFlag
 	var withCheck int
+	var signatures string
 	fs := flag.NewFlagSet("rpmbuild", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.Root, "root", "", "build root: a .tar.zst from 'keel buildroot make', or a directory used read-only")
 	fs.StringVar(&o.Spec, "spec", "", "spec file")
 	fs.Var(&sources, "source", "source or patch file, placed in SOURCES/ by base name (repeatable)")
-	fs.Var(&deps, "dep-rpm", "RPM of the resolved BuildRequires closure, unpacked into the root (repeatable)")
+	fs.Var(&deps, "dep-rpm", "candidate RPM for the BuildRequires (repeatable): the closure of the BuildRequires over these is installed")
+	fs.Var(&caps, "capability", "what the build root provides, 'NAME' or 'NAME OP VERSION' (repeatable): BuildRequires it satisfies install nothing")
+	fs.StringVar(&o.Arch, "arch", "", "target architecture the spec's BuildRequires are evaluated for (default: --target, else the host's)")
+	fs.StringVar(&signatures, "signatures", "", `{"Signatures": {FILE: SHA256}} file: every source must have this sha256`)
+	fs.Var(&sums, "sha256", "FILE=SHA256: the source named FILE must have this sha256 (repeatable)")
 	fs.StringVar(&o.Target, "target", "", "rpmbuild --target architecture")
 	fs.Var(&defines, "define", "'NAME VALUE' macro definition (repeatable)")
 	fs.StringVar(&o.OutDir, "out-dir", "", "directory that receives the RPMs and the source RPM")
@@ -50,6 +56,7 @@ func runRpmbuild(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&expect, "expect", "file name the build must produce; if given, the exact set (repeatable)")
 	fs.StringVar(&o.SRPM, "srpm", "", "file that receives the source RPM (instead of --out-dir)")
 	fs.StringVar(&o.Metadata, "metadata", "", "file that receives a JSON description of the binary RPMs: NEVRA, provides, requires, files")
+	fs.StringVar(&o.Lock, "lock", "", "file that receives the JSON lock of the build: the BuildRequires and the exact RPMs installed")
 	fs.DurationVar(&o.Timeout, "timeout", 0, "kill the build after this long (0: never)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -60,7 +67,22 @@ func runRpmbuild(args []string, stdout, stderr io.Writer) error {
 	if withCheck != 0 && withCheck != 1 {
 		return fmt.Errorf("--with-check must be 0 or 1, not %d", withCheck)
 	}
-	o.Sources, o.DepRPMs, o.Defines, o.WithCheck = sources, deps, defines, withCheck == 1
+	o.Sources, o.CandidateRPMs, o.Capabilities, o.Defines, o.WithCheck = sources, deps, caps, defines, withCheck == 1
+	if signatures != "" {
+		if o.SourceSHA256, err = rpmbuild.ReadSignatures(signatures); err != nil {
+			return err
+		}
+	}
+	for _, s := range sums {
+		name, sum, ok := strings.Cut(s, "=")
+		if !ok || name == "" {
+			return fmt.Errorf("--sha256 %q: want FILE=SHA256", s)
+		}
+		if o.SourceSHA256 == nil {
+			o.SourceSHA256 = map[string]string{}
+		}
+		o.SourceSHA256[name] = sum
+	}
 	if len(expect) > 0 {
 		o.Expect = expect
 	}
