@@ -86,7 +86,10 @@ with `toolchain(toolchain_type = "//rules:rpm_toolchain_type", ...)` and
                   "e.g. `dist .keel1`.",
         ),
         "keel": attr.label(
-            doc = "The keel tool that runs `keel rpmbuild`.",
+            doc = "The keel tool that runs `keel rpmbuild`. It is an input of every " +
+                  "`RpmBuild` action, so any change to it reruns every package build; a " +
+                  "distribution whose package cache should outlive changes to Keel points " +
+                  "this at a released keel binary pinned by sha256 (e.g. an `http_file`).",
             default = "//tools/cmd/keel",
             executable = True,
             cfg = "exec",
