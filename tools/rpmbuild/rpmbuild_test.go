@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -27,6 +26,7 @@ import (
 	"github.com/keel-build/keel/tools/buildroot"
 	"github.com/keel-build/keel/tools/buildroot/buildroottest"
 	"github.com/keel-build/keel/tools/sandbox"
+	"github.com/keel-build/keel/tools/sandbox/sandboxtest"
 )
 
 // envChild makes the test binary run one Build from JSON options and exit:
@@ -392,46 +392,17 @@ func TestReadSignatures(t *testing.T) {
 // reach; inside the sandbox the connection must fail, and so the build.
 func TestBuildHasNoNetwork(t *testing.T) {
 	root := needDirRoot(t)
-	ln, err := net.Listen("tcp", ":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	port := ln.Addr().(*net.TCPAddr).Port
-	hosts := []string{"127.0.0.1"}
-	if addrs, err := net.InterfaceAddrs(); err == nil {
-		for _, a := range addrs {
-			if ip, ok := a.(*net.IPNet); ok && ip.IP.To4() != nil && !ip.IP.IsLoopback() {
-				hosts = append(hosts, ip.IP.String())
-				break
-			}
-		}
-	}
+	port, hosts := sandboxtest.Listen(t)
 	for _, h := range hosts {
 		t.Run(h, func(t *testing.T) {
-			addr := net.JoinHostPort(h, strconv.Itoa(port))
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Skipf("the host cannot reach %s itself: %v", addr, err)
-			}
-			c.Close()
 			dir := t.TempDir()
 			out := filepath.Join(dir, "out")
 			o := Options{
 				Root: root, Spec: "testdata/netprobe.spec", OutDir: out, SourceDateEpoch: -1,
-				Defines: []string{"probe_host " + h, "probe_port " + strconv.Itoa(port)},
+				Defines: []string{"probe_host " + h, "probe_port " + port},
 				Log:     filepath.Join(dir, "build.log"),
 			}
-			_, err = Build(context.Background(), o)
+			_, err := Build(context.Background(), o)
 			if err == nil {
 				t.Fatal("a build that opens a network connection succeeded")
 			}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/keel-build/keel/tools/sandbox/sandboxtest"
 )
 
 // envChroot makes the test binary chroot itself into the directory it
@@ -141,28 +142,10 @@ func TestRunSeesItsOwnWorld(t *testing.T) {
 }
 
 func TestRunHasNoNetwork(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	port := ln.Addr().(*net.TCPAddr).Port
-	// The same probe must succeed on the host for the test to mean anything.
-	if c, err := net.Dial("tcp", ln.Addr().String()); err != nil {
-		t.Fatalf("host cannot reach its own listener: %v", err)
-	} else {
-		c.Close()
-	}
-	out, err := runSh(t, hostRoot(t), fmt.Sprintf("bash -c 'exec 3<>/dev/tcp/127.0.0.1/%d' 2>/dev/null && echo connected || echo refused", port))
+	// The host reaches the port on 127.0.0.1 (sandboxtest checks it), so a
+	// refusal means the sandbox has no network.
+	port, _ := sandboxtest.Listen(t)
+	out, err := runSh(t, hostRoot(t), fmt.Sprintf("bash -c 'exec 3<>/dev/tcp/127.0.0.1/%s' 2>/dev/null && echo connected || echo refused", port))
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

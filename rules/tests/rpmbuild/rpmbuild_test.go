@@ -15,7 +15,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/keel-build/keel/tools/buildroot/buildroottest"
 	"github.com/keel-build/keel/tools/sandbox"
+	"github.com/keel-build/keel/tools/sandbox/sandboxtest"
 )
 
 // envProbe makes the test binary report, as the uid it runs as, whether
@@ -106,41 +106,13 @@ func outArgs(dir string) []string {
 // output but the log.
 func TestNoNetwork(t *testing.T) {
 	bin, root := keel(t)
-	ln, err := net.Listen("tcp", ":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	hosts := []string{"127.0.0.1"}
-	if addrs, err := net.InterfaceAddrs(); err == nil {
-		for _, a := range addrs {
-			if ip, ok := a.(*net.IPNet); ok && ip.IP.To4() != nil && !ip.IP.IsLoopback() {
-				hosts = append(hosts, ip.IP.String())
-				break
-			}
-		}
-	}
+	port, hosts := sandboxtest.Listen(t)
 	spec, err := filepath.Abs("testdata/netprobe.spec")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, h := range hosts {
 		t.Run(h, func(t *testing.T) {
-			c, err := net.Dial("tcp", net.JoinHostPort(h, port))
-			if err != nil {
-				t.Skipf("the host cannot reach %s:%s itself: %v", h, port, err)
-			}
-			c.Close()
 			dir := t.TempDir()
 			log := filepath.Join(dir, "build.log")
 			stderr, err := run(t, bin, nil, dir, append([]string{"--root", root, "--spec", spec,
