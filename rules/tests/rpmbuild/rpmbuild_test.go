@@ -203,7 +203,7 @@ func TestRootAndUnprivilegedSameBytes(t *testing.T) {
 	// The probe is this test binary, run as the user from a folder it can
 	// reach.
 	self := filepath.Join(openDir(t), "probe")
-	if err := linkOrCopy(os.Args[0], self); err != nil {
+	if err := shareFile(os.Args[0], self); err != nil {
 		t.Fatal(err)
 	}
 	probe := exec.Command(self)
@@ -227,7 +227,7 @@ func TestRootAndUnprivilegedSameBytes(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range []string{"testdata/small.spec", "testdata/small.c", root, bin} {
-			if err := linkOrCopy(f, filepath.Join(in, filepath.Base(f))); err != nil {
+			if err := shareFile(f, filepath.Join(in, filepath.Base(f))); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -307,23 +307,33 @@ func reachable(dir string) bool {
 	}
 }
 
-func linkOrCopy(src, dst string) error {
-	if err := os.Link(src, dst); err == nil {
+// shareFile puts src at dst for every user to read, and to run if its
+// owner may: a hard link when src's mode already allows that, else a copy.
+// (An output Bazel takes from its disk cache may be r-xr--r--.)
+func shareFile(src, dst string) error {
+	st, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	mode := st.Mode().Perm() | 0o444
+	if mode&0o100 != 0 {
+		mode |= 0o111
+	}
+	if mode == st.Mode().Perm() && os.Link(src, dst) == nil {
 		return nil
 	}
 	data, err := os.ReadFile(src)
 	if err != nil {
 		return err
 	}
-	st, err := os.Stat(src)
-	if err != nil {
+	if err := os.WriteFile(dst, data, mode); err != nil {
 		return err
 	}
-	return os.WriteFile(dst, data, st.Mode().Perm()|0o444)
+	return os.Chmod(dst, mode) // whatever the umask
 }
 
-// chownTree gives dir and what it holds to uid:gid; linked files keep
-// their owner (their folder's owner decides what the user may do).
+// chownTree gives dir and the folders in it to uid:gid; files keep their
+// owner (their folder's owner decides what the user may do).
 func chownTree(dir string, uid, gid int) error {
 	return filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
 		if err != nil {
