@@ -34,8 +34,9 @@ def _rpm_package_impl(ctx):
             tc.arch,
             ", ".join(sorted(ctx.attr.rpms.keys())) or "none",
         ))
-    if len(names) != len({n: True for n in names}):
-        _fail(ctx, "rpms", "%s lists an RPM twice" % tc.arch)
+    twice = sorted({n: True for n in names if names.count(n) > 1}.keys())
+    if twice:
+        _fail(ctx, "rpms", "%s lists %s twice" % (tc.arch, ", ".join(twice)))
     caps = {c.split(" ")[0]: True for c in tc.buildroot.capabilities}
     if caps:
         for req in ctx.attr.toolchain_requires:
@@ -168,7 +169,8 @@ build log (output group `log`).""",
         ),
         "signatures": attr.label(
             doc = "The spec's `NAME.signatures.json` (`{\"Signatures\": {FILE: SHA256}}`): " +
-                  "`keel rpmbuild` checks every source against it before building. The " +
+                  "before building, `keel rpmbuild` checks each source it lists (a distribution's " +
+                  "list the upstream archives; files kept beside the spec need no entry). The " +
                   "`rpm_package` macro passes the file next to the spec when there is one.",
             allow_single_file = [".json"],
         ),

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/keel-build/keel/tools/resolve"
 	"github.com/keel-build/keel/tools/rpmfile"
@@ -35,7 +36,8 @@ type BuildDeps struct {
 }
 
 // UnsatisfiedError names the BuildRequires that neither the build root's
-// capabilities nor the candidate RPMs satisfy.
+// capabilities nor the candidate RPMs satisfy, or, with Missing empty, says
+// that the packages they need conflict or need what nothing provides.
 type UnsatisfiedError struct {
 	Spec    string
 	Missing []string // sorted
@@ -46,8 +48,12 @@ type UnsatisfiedError struct {
 
 func (e *UnsatisfiedError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: nothing provides BuildRequires: %s (neither the build root's capabilities nor the RPMs of the package's deps)",
-		e.Spec, strings.Join(e.Missing, ", "))
+	if len(e.Missing) > 0 {
+		fmt.Fprintf(&b, "%s: nothing provides BuildRequires: %s (neither the build root's capabilities nor the RPMs of the package's deps)",
+			e.Spec, strings.Join(e.Missing, ", "))
+	} else {
+		fmt.Fprintf(&b, "%s: the BuildRequires cannot be installed together", e.Spec)
+	}
 	if e.Why != nil {
 		fmt.Fprintf(&b, "\n%v", e.Why)
 	}
@@ -61,6 +67,19 @@ func (e *UnsatisfiedError) Error() string {
 // satisfies never pulls a candidate RPM.
 const buildRootName = "!buildroot"
 
+// senses maps the comparison operators of a dependency, as rpm reads them
+// in a spec, to their flags.
+var senses = map[string]rpmfile.DepFlags{
+	"<":  rpmfile.SenseLess,
+	"<=": rpmfile.SenseLess | rpmfile.SenseEqual,
+	"=<": rpmfile.SenseLess | rpmfile.SenseEqual,
+	"=":  rpmfile.SenseEqual,
+	"==": rpmfile.SenseEqual,
+	">=": rpmfile.SenseGreater | rpmfile.SenseEqual,
+	"=>": rpmfile.SenseGreater | rpmfile.SenseEqual,
+	">":  rpmfile.SenseGreater,
+}
+
 // ParseCapability parses one capability of a build root: "NAME" or
 // "NAME OP VERSION" (as a Provides: line spells it).
 func ParseCapability(s string) (rpmfile.Dep, error) {
@@ -69,19 +88,8 @@ func ParseCapability(s string) (rpmfile.Dep, error) {
 	case 1:
 		return rpmfile.Dep{Name: f[0]}, nil
 	case 3:
-		var fl rpmfile.DepFlags
-		switch f[1] {
-		case "<":
-			fl = rpmfile.SenseLess
-		case "<=":
-			fl = rpmfile.SenseLess | rpmfile.SenseEqual
-		case "=":
-			fl = rpmfile.SenseEqual
-		case ">=":
-			fl = rpmfile.SenseGreater | rpmfile.SenseEqual
-		case ">":
-			fl = rpmfile.SenseGreater
-		default:
+		fl, ok := senses[f[1]]
+		if !ok {
 			return rpmfile.Dep{}, fmt.Errorf("capability %q: unknown operator %q", s, f[1])
 		}
 		return rpmfile.Dep{Name: f[0], Flags: fl, EVR: rpmfile.ParseEVR(f[2])}, nil
@@ -100,7 +108,7 @@ func ResolveBuildDeps(ctx context.Context, specPath string, buildRequires []stri
 	for _, c := range capabilities {
 		d, err := ParseCapability(c)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: the build root's %w", specPath, err)
 		}
 		root.Provides = append(root.Provides, d)
 	}
@@ -166,37 +174,89 @@ func ResolveBuildDeps(ctx context.Context, specPath string, buildRequires []stri
 	}
 }
 
-// depNames returns the package names a requirement mentions: "foo >= 1"
-// gives foo, "(a or (b if c))" gives a, b and c.
+// depNames returns the package names a requirement needs: "foo >= 1"
+// gives foo, "(a or (b if c))" gives a and b, and "(a without b)" a. The
+// condition of if, unless and without is not needed: providing it would
+// switch other requirements on.
 func depNames(req string) []string {
 	var names []string
-	fields := strings.Fields(req)
+	fields := richTokens(req)
 	for i := 0; i < len(fields); i++ {
-		f := fields[i]
-		switch f {
-		case "and", "or", "if", "else", "unless", "with", "without":
-			continue
-		case "<", "<=", "=<", "=", "==", ">=", "=>", ">":
-			i++ // the version
-			continue
-		}
-		f = strings.TrimLeft(f, "(")
-		for strings.HasSuffix(f, ")") && strings.Count(f, ")") > strings.Count(f, "(") {
-			f = f[:len(f)-1]
-		}
-		if f != "" {
+		switch f := fields[i]; f {
+		case "(", ")", "and", "or", "else", "with":
+		case "if", "unless", "without":
+			i = skipOperand(fields, i+1)
+		default:
+			if _, op := senses[f]; op {
+				i++ // the version
+				continue
+			}
 			names = append(names, f)
 		}
 	}
 	return names
 }
 
-// specBuildRequires evaluates the spec as rpmbuild will build it (target
-// architecture, defines, %with_check) and returns its BuildRequires.
-func specBuildRequires(path, arch string, defines []string, withCheck bool) ([]string, error) {
+// richTokens splits a requirement into words, with the parentheses of rich
+// dependencies as words of their own. A name keeps its balanced ones:
+// "(perl(C::D) or x)" gives "(", "perl(C::D)", "or", "x", ")".
+func richTokens(req string) []string {
+	var out []string
+	for _, f := range strings.Fields(req) {
+		// No name starts with "(": rpm reads one as a rich dependency.
+		for strings.HasPrefix(f, "(") {
+			out, f = append(out, "("), f[1:]
+		}
+		closes := 0
+		for strings.HasSuffix(f, ")") && strings.Count(f, ")") > strings.Count(f, "(") {
+			f, closes = f[:len(f)-1], closes+1
+		}
+		if f != "" {
+			out = append(out, f)
+		}
+		for range closes {
+			out = append(out, ")")
+		}
+	}
+	return out
+}
+
+// skipOperand returns the index of the last field of the operand starting
+// at fields[i]: a parenthesized group, or a name with its comparison.
+func skipOperand(fields []string, i int) int {
+	if i >= len(fields) {
+		return i
+	}
+	if fields[i] == "(" {
+		depth := 0
+		for ; i < len(fields); i++ {
+			switch fields[i] {
+			case "(":
+				depth++
+			case ")":
+				depth--
+			}
+			if depth == 0 {
+				return i
+			}
+		}
+		return i
+	}
+	if i+2 < len(fields) {
+		if _, op := senses[fields[i+1]]; op {
+			return i + 2
+		}
+	}
+	return i
+}
+
+// evaluateSpec evaluates the spec as rpmbuild will build it (target
+// architecture, defines, %with_check) and returns its BuildRequires and the
+// date of its newest %changelog entry (zero if it has none).
+func evaluateSpec(path, arch string, defines []string, withCheck bool) (breqs []string, changelog time.Time, err error) {
 	ev, err := spec.NewEvaluator(spec.Options{Arch: arch, Defines: defines})
 	if err != nil {
-		return nil, fmt.Errorf("evaluating %s: %w", path, err)
+		return nil, time.Time{}, fmt.Errorf("evaluating %s: %w", path, err)
 	}
 	check := 0
 	if withCheck {
@@ -204,13 +264,12 @@ func specBuildRequires(path, arch string, defines []string, withCheck bool) ([]s
 	}
 	s, err := ev.Evaluate(path, check)
 	if err != nil {
-		return nil, fmt.Errorf("evaluating %s: %w", path, err)
+		return nil, time.Time{}, fmt.Errorf("evaluating %s: %w", path, err)
 	}
-	var reqs []string
 	for _, d := range s.BuildRequires {
-		reqs = append(reqs, d.String())
+		breqs = append(breqs, d.String())
 	}
-	return reqs, nil
+	return breqs, s.ChangelogTime, nil
 }
 
 // BuildLock records what one build saw: the build root's share of the

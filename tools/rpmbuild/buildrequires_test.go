@@ -187,8 +187,12 @@ func TestDepNames(t *testing.T) {
 	}{
 		{"libc.so.6()(64bit)", []string{"libc.so.6()(64bit)"}},
 		{"foo >= 1.2-3", []string{"foo"}},
-		{"(a or (b >= 2 if perl(C::D)))", []string{"a", "b", "perl(C::D)"}},
+		{"(a or (b >= 2 if perl(C::D)))", []string{"a", "b"}},
+		{"(perl(C::D) or (b >= 2 unless c))", []string{"perl(C::D)", "b"}},
 		{"(x with y) ", []string{"x", "y"}},
+		{"(x without y)", []string{"x"}},
+		{"(x if (c or d) else z)", []string{"x", "z"}},
+		{"(x =< 2 and (y => 1 without libz.so.1()(64bit)))", []string{"x", "y"}},
 	}
 	for _, tt := range tests {
 		if got := depNames(tt.in); !slices.Equal(got, tt.want) {
@@ -212,7 +216,7 @@ func TestSpecBuildRequires(t *testing.T) {
 		{"x86_64", []string{"keel_extra 1"}, false, []string{"always >= 1.0", "extra"}},
 	}
 	for _, tt := range tests {
-		got, err := specBuildRequires("testdata/breqs.spec", tt.arch, tt.defines, tt.withCheck)
+		got, _, err := evaluateSpec("testdata/breqs.spec", tt.arch, tt.defines, tt.withCheck)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -220,7 +224,7 @@ func TestSpecBuildRequires(t *testing.T) {
 			t.Errorf("%s %q check=%v: got %q, want %q", tt.arch, tt.defines, tt.withCheck, got, tt.want)
 		}
 	}
-	if _, err := specBuildRequires("testdata/none.spec", "x86_64", nil, false); err == nil || !strings.Contains(err.Error(), "none.spec") {
+	if _, _, err := evaluateSpec("testdata/none.spec", "x86_64", nil, false); err == nil || !strings.Contains(err.Error(), "none.spec") {
 		t.Errorf("missing spec: %v", err)
 	}
 }
@@ -250,7 +254,7 @@ func BenchmarkBuildDeps(b *testing.B) {
 	caps := []string{"gcc", "make", "/bin/sh"}
 	b.Run("evaluate", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := specBuildRequires("testdata/breqs.spec", "x86_64", nil, false); err != nil {
+			if _, _, err := evaluateSpec("testdata/breqs.spec", "x86_64", nil, false); err != nil {
 				b.Fatal(err)
 			}
 		}

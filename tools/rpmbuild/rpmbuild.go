@@ -24,7 +24,8 @@
 // rpmbuild -bb, then rpmbuild -bs for the source RPM.
 //
 // Build is what `keel rpmbuild` runs; one Bazel action calls it per package.
-// Outputs appear in the output directory only if the whole build succeeds.
+// Its outputs (RPMs, source RPM, metadata, lock) appear only if the whole
+// build succeeds; the log is written whether it succeeds or not.
 package rpmbuild
 
 import (
@@ -105,9 +106,12 @@ type Options struct {
 
 // Result reports a successful build.
 type Result struct {
-	Outputs []string // base names written to OutDir, sorted
-	// Prepare is the time spent unpacking the root and staging inputs;
-	// Sandbox the time of the sandbox (dependency install + rpmbuild).
+	// Outputs are the base names of the binary RPMs written to OutDir,
+	// sorted, then the source RPM's.
+	Outputs []string
+	// Prepare is the time before the sandbox starts (evaluating the spec,
+	// resolving and hashing the BuildRequires, unpacking the root, staging
+	// the inputs); Sandbox the sandbox's (dependency install + rpmbuild).
 	Prepare, Sandbox, Total time.Duration
 }
 
@@ -133,9 +137,14 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if arch == "" {
 		arch = hostArch()
 	}
-	breqs, err := specBuildRequires(o.Spec, arch, o.Defines, o.WithCheck)
+	breqs, changelog, err := evaluateSpec(o.Spec, arch, o.Defines, o.WithCheck)
 	if err != nil {
 		return nil, err
+	}
+	// rpm takes SOURCE_DATE_EPOCH from the newest %changelog entry, and
+	// from the clock when there is none: refuse to build unreproducibly.
+	if o.SourceDateEpoch < 0 && changelog.IsZero() {
+		return nil, fmt.Errorf("%s: no %%changelog entry to take SOURCE_DATE_EPOCH from: add one or pass --source-date-epoch", o.Spec)
 	}
 	var cands []*rpmfile.Package
 	for _, r := range o.CandidateRPMs {
@@ -192,6 +201,9 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("building %s: %w", o.Spec, err)
+	}
 
 	top := filepath.Join(work, "topdir")
 	for _, d := range []string{"SPECS", "SOURCES", "BUILD", "BUILDROOT", "RPMS", "SRPMS"} {
@@ -229,18 +241,20 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	prepare := time.Since(start)
 
 	var logBuf bytes.Buffer
-	var logW io.Writer = &logBuf
+	logW := io.Writer(&tail{buf: &logBuf})
 	var logFile *os.File
 	if o.Log != "" {
+		if err := os.MkdirAll(filepath.Dir(o.Log), 0o755); err != nil {
+			return nil, fmt.Errorf("making the log's directory: %w", err)
+		}
 		if logFile, err = os.CreateTemp(filepath.Dir(o.Log), "."+filepath.Base(o.Log)+".tmp*"); err != nil {
 			return nil, fmt.Errorf("creating log: %w", err)
 		}
 		defer os.Remove(logFile.Name())
 		defer logFile.Close()
-		logW = io.MultiWriter(logFile, &tail{buf: &logBuf})
-	} else {
-		logW = &tail{buf: &logBuf}
+		logW = io.MultiWriter(logFile, logW)
 	}
+	// Writes to logW fail only with the log file; Close reports that.
 	io.WriteString(logW, deps.describe())
 	for _, mode := range []string{"-bb", "-bs"} {
 		fmt.Fprintf(logW, "keel rpmbuild: rpmbuild %s %s\n", mode, strings.Join(rargs, " "))
@@ -251,16 +265,24 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if sres != nil {
 		res.Sandbox = sres.Duration
 	}
+	if runErr != nil {
+		runErr = fmt.Errorf("building %s: %w\n--- last %d lines of the build log ---\n%s", o.Spec, runErr, logTailLines, lastLines(logBuf.String(), logTailLines))
+	}
+	// The log is an output of failed builds too.
 	if logFile != nil {
-		if err := logFile.Chmod(0o644); err == nil {
-			err = logFile.Close()
+		err := logFile.Chmod(0o644)
+		if cerr := logFile.Close(); err == nil {
+			err = cerr
 		}
-		if err := os.Rename(logFile.Name(), o.Log); err != nil {
-			return nil, fmt.Errorf("writing log: %w", err)
+		if err == nil {
+			err = os.Rename(logFile.Name(), o.Log)
+		}
+		if err != nil {
+			return nil, errors.Join(runErr, fmt.Errorf("writing log %s: %w", o.Log, err))
 		}
 	}
 	if runErr != nil {
-		return nil, fmt.Errorf("building %s: %w\n--- last %d lines of the build log ---\n%s", o.Spec, runErr, logTailLines, lastLines(logBuf.String(), logTailLines))
+		return nil, runErr
 	}
 
 	outs, err := collect(top)
@@ -286,28 +308,39 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	}
 	var meta []byte
 	if o.Metadata != "" {
-		if meta, err = describe(outs); err != nil {
+		if meta, err = describeRPMs(outs); err != nil {
 			return nil, err
 		}
 	}
-	if err := publish(outs, o.OutDir); err != nil {
-		return nil, err
+	// Every output is staged beside its place, then all are renamed at
+	// once: a build that fails here leaves none of them.
+	var st staging
+	defer st.discard()
+	for _, f := range outs {
+		if err := st.copy(f, filepath.Join(o.OutDir, filepath.Base(f))); err != nil {
+			return nil, err
+		}
 	}
 	if srpm != "" {
-		if err := publishAs(srpm, o.SRPM); err != nil {
+		if err := st.copy(srpm, o.SRPM); err != nil {
 			return nil, err
 		}
-		names = append(names, filepath.Base(srpm))
 	}
 	if meta != nil {
-		if err := writeAtomic(o.Metadata, meta); err != nil {
+		if err := st.write(o.Metadata, meta); err != nil {
 			return nil, err
 		}
 	}
 	if lock != nil {
-		if err := writeAtomic(o.Lock, lock); err != nil {
+		if err := st.write(o.Lock, lock); err != nil {
 			return nil, err
 		}
+	}
+	if err := st.commit(); err != nil {
+		return nil, err
+	}
+	if srpm != "" {
+		names = append(names, filepath.Base(srpm))
 	}
 	res.Outputs = names
 	res.Total = time.Since(start)
@@ -352,8 +385,8 @@ type Metadata struct {
 	Packages []MetadataPackage `json:"packages"`
 }
 
-// describe reads the headers of the binary RPMs rpms.
-func describe(rpms []string) ([]byte, error) {
+// describeRPMs reads the headers of the binary RPMs rpms.
+func describeRPMs(rpms []string) ([]byte, error) {
 	m := Metadata{Packages: []MetadataPackage{}}
 	for _, p := range rpms {
 		h, err := rpmfile.Open(p)
@@ -385,60 +418,95 @@ func describe(rpms []string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// publishAs copies src to dst through a temporary file beside dst.
-func publishAs(src, dst string) error {
-	data, err := os.ReadFile(src)
+// staging writes outputs to temporary files beside their places and
+// renames them into place together (commit); discard removes what a failed
+// build staged.
+type staging struct{ tmp, dst []string }
+
+// create opens a temporary file beside dst, with mode 0644 whatever the
+// umask.
+func (st *staging) create(dst string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return nil, fmt.Errorf("making the directory of %s: %w", dst, err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp*")
+	if err != nil {
+		return nil, fmt.Errorf("writing %s: %w", dst, err)
+	}
+	st.tmp, st.dst = append(st.tmp, f.Name()), append(st.dst, dst)
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("writing %s: %w", dst, err)
+	}
+	return f, nil
+}
+
+// copy stages a copy of the file src for dst.
+func (st *staging) copy(src, dst string) error {
+	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
-	return writeAtomic(dst, data)
+	defer in.Close()
+	return st.stage(dst, in)
 }
 
-// writeAtomic writes data to a temporary file beside path, then renames it.
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("making directory of %s: %w", path, err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+// write stages data for dst.
+func (st *staging) write(dst string, data []byte) error {
+	return st.stage(dst, bytes.NewReader(data))
+}
+
+func (st *staging) stage(dst string, r io.Reader) error {
+	f, err := st.create(dst)
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
 	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
+	if _, err := io.Copy(f, r); err != nil {
 		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", dst, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", dst, err)
 	}
 	return nil
+}
+
+// commit renames every staged file into place. If one rename fails, the
+// outputs already renamed are removed.
+func (st *staging) commit() error {
+	for i, tmp := range st.tmp {
+		if err := os.Rename(tmp, st.dst[i]); err != nil {
+			for _, done := range st.dst[:i] {
+				os.Remove(done)
+			}
+			return fmt.Errorf("writing %s: %w", st.dst[i], err)
+		}
+	}
+	st.tmp, st.dst = nil, nil
+	return nil
+}
+
+// discard removes the staged files that commit did not rename.
+func (st *staging) discard() {
+	for _, tmp := range st.tmp {
+		os.Remove(tmp)
+	}
 }
 
 func check(o *Options) error {
 	if o.Root == "" || o.Spec == "" || o.OutDir == "" {
 		return errors.New("--root, --spec and --out-dir are required")
 	}
-	spec, err := os.ReadFile(o.Spec)
-	if err != nil {
+	if _, err := os.Stat(o.Spec); err != nil {
 		return fmt.Errorf("reading spec: %w", err)
 	}
-	if o.SourceDateEpoch < 0 && !hasChangelog(spec) {
-		return fmt.Errorf("%s: no %%changelog to take SOURCE_DATE_EPOCH from: add one or pass --source-date-epoch", o.Spec)
-	}
-	seen := map[string]string{filepath.Base(o.Spec): o.Spec}
+	seen := map[string]string{}
 	for _, s := range o.Sources {
 		if _, err := os.Stat(s); err != nil {
 			return fmt.Errorf("reading source: %w", err)
 		}
 		b := filepath.Base(s)
-		if prev, dup := seen[b]; dup && b != filepath.Base(o.Spec) {
+		if prev, dup := seen[b]; dup {
 			return fmt.Errorf("sources %s and %s have the same name", prev, s)
 		}
 		seen[b] = s
@@ -520,16 +588,6 @@ func hostArch() string {
 	return runtime.GOARCH
 }
 
-func hasChangelog(spec []byte) bool {
-	for _, line := range strings.Split(string(spec), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 0 && f[0] == "%changelog" {
-			return true
-		}
-	}
-	return false
-}
-
 // rpmbuildArgs returns rpmbuild's arguments but the build mode: the fixed
 // reproducibility settings first, then the caller's defines, which may
 // override them, and the spec last.
@@ -580,31 +638,8 @@ func collect(top string) ([]string, error) {
 	return all, nil
 }
 
-// publish copies files into dir: all into a temporary directory there first,
-// then renamed into place, so that a failure leaves no partial outputs.
-func publish(files []string, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("making output directory: %w", err)
-	}
-	tmp, err := os.MkdirTemp(dir, ".keel-out-")
-	if err != nil {
-		return fmt.Errorf("making output directory: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	for _, f := range files {
-		if err := copyFile(f, filepath.Join(tmp, filepath.Base(f))); err != nil {
-			return err
-		}
-	}
-	for _, f := range files {
-		b := filepath.Base(f)
-		if err := os.Rename(filepath.Join(tmp, b), filepath.Join(dir, b)); err != nil {
-			return fmt.Errorf("publishing %s: %w", b, err)
-		}
-	}
-	return nil
-}
-
+// copyFile copies src to a new file dst with mode 0644 whatever the umask:
+// the source RPM records the modes of the spec and sources.
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
@@ -615,6 +650,10 @@ func copyFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
+	if err := out.Chmod(0o644); err != nil {
+		out.Close()
+		return err
+	}
 	if _, err := io.Copy(out, in); err != nil {
 		out.Close()
 		return fmt.Errorf("copying %s: %w", src, err)
@@ -622,7 +661,7 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-// tail keeps the end of a stream in buf, bounded to about 64 KiB.
+// tail keeps the end of a stream in buf: between 64 and 128 KiB.
 type tail struct{ buf *bytes.Buffer }
 
 func (t *tail) Write(p []byte) (int, error) {

@@ -424,15 +424,32 @@ func TestBuildHasNoNetwork(t *testing.T) {
 
 func TestBuildRejectsBadInput(t *testing.T) {
 	dir := t.TempDir()
-	nochangelog := filepath.Join(dir, "x.spec")
-	os.WriteFile(nochangelog, []byte("Name: x\n"), 0o644)
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	const head = "Name: x\nVersion: 1\nRelease: 1\nSummary: x\nLicense: MIT\n%description\nx\n%files\n"
+	nochangelog := write("x.spec", head)
+	// rpm would take SOURCE_DATE_EPOCH from the clock for these two.
+	emptychangelog := write("empty/x.spec", head+"%changelog\n")
+	skippedchangelog := write("skipped/x.spec", head+"%if 0\n%changelog\n* Mon Jan 06 2025 K <k@example.org> - 1-1\n- x\n%endif\n")
+	sameAsSpec := []string{write("a/hello.spec", ""), write("b/hello.spec", "")}
 	tests := []struct {
 		name string
 		o    Options
 		want string
 	}{
 		{"missing spec", Options{Root: "r", Spec: filepath.Join(dir, "none.spec"), OutDir: dir, SourceDateEpoch: -1}, "none.spec"},
-		{"no changelog", Options{Root: "r", Spec: nochangelog, OutDir: dir, SourceDateEpoch: -1}, "x.spec: no %changelog"},
+		{"no changelog", Options{Root: dir, Spec: nochangelog, OutDir: dir, SourceDateEpoch: -1}, "x.spec: no %changelog"},
+		{"empty changelog", Options{Root: dir, Spec: emptychangelog, OutDir: dir, SourceDateEpoch: -1}, "x.spec: no %changelog"},
+		{"changelog in %if 0", Options{Root: dir, Spec: skippedchangelog, OutDir: dir, SourceDateEpoch: -1}, "x.spec: no %changelog"},
+		{"two sources named like the spec", Options{Root: "r", Spec: "testdata/hello.spec", Sources: sameAsSpec, OutDir: dir, SourceDateEpoch: -1}, "same name"},
 		{"changelog not needed with epoch", Options{Root: filepath.Join(dir, "noroot"), Spec: nochangelog, OutDir: dir, SourceDateEpoch: 5}, "noroot"},
 		{"missing source", Options{Root: "r", Spec: "testdata/hello.spec", Sources: []string{"testdata/nope.c"}, OutDir: dir, SourceDateEpoch: -1}, "nope.c"},
 		{"duplicate source", Options{Root: "r", Spec: "testdata/hello.spec", Sources: []string{"testdata/hello.c", "testdata/../testdata/hello.c"}, OutDir: dir, SourceDateEpoch: -1}, "same name"},
@@ -496,6 +513,36 @@ func BenchmarkBuildHello(b *testing.B) {
 
 // TestBuildSRPMAndMetadata writes the source RPM to a path of its own and
 // describes the binary RPMs as their headers say.
+// TestFailedOutputLeavesNone builds successfully but cannot write the last
+// output, the lock (its folder is a file): the build fails naming it, and
+// none of the RPMs, source RPM or metadata written before it remain.
+func TestFailedOutputLeavesNone(t *testing.T) {
+	root := needDirRoot(t)
+	dir := t.TempDir()
+	o := helloOptions(root, filepath.Join(dir, "out"))
+	o.Expect = []string{"hello-1.0-1.x86_64.rpm", "hello-data-1.0-1.noarch.rpm"}
+	o.SRPM = filepath.Join(dir, "srpm", "hello.src.rpm")
+	o.Metadata = filepath.Join(dir, "meta.json")
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o.Lock = filepath.Join(dir, "file", "lock.json")
+	_, err := Build(context.Background(), o)
+	if err == nil || !strings.Contains(err.Error(), o.Lock) {
+		t.Fatalf("got %v, want an error naming %s", err, o.Lock)
+	}
+	var left []string
+	filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() && p != filepath.Join(dir, "file") {
+			left = append(left, p)
+		}
+		return nil
+	})
+	if left != nil {
+		t.Errorf("the failed build left %q", left)
+	}
+}
+
 func TestBuildSRPMAndMetadata(t *testing.T) {
 	root := needDirRoot(t)
 	dir := t.TempDir()

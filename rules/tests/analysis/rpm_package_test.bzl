@@ -104,7 +104,7 @@ def rpm_package_test_suite(name):
         "twice": (
             {"x86_64": ["x-1.0-1.x86_64.rpm", "x-1.0-1.x86_64.rpm"]},
             {},
-            "rpms: x86_64 lists an RPM twice",
+            "rpms: x86_64 lists x-1.0-1.x86_64.rpm twice",
         ),
         "not_in_toolchain": (
             {"x86_64": ["x-1.0-1.x86_64.rpm"]},

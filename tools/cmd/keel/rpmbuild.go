@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/keel-build/keel/tools/rpmbuild"
@@ -45,7 +47,7 @@ func runRpmbuild(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&deps, "dep-rpm", "candidate RPM for the BuildRequires (repeatable): the closure of the BuildRequires over these is installed")
 	fs.Var(&caps, "capability", "what the build root provides, 'NAME' or 'NAME OP VERSION' (repeatable): BuildRequires it satisfies install nothing")
 	fs.StringVar(&o.Arch, "arch", "", "target architecture the spec's BuildRequires are evaluated for (default: --target, else the host's)")
-	fs.StringVar(&signatures, "signatures", "", `{"Signatures": {FILE: SHA256}} file: every source must have this sha256`)
+	fs.StringVar(&signatures, "signatures", "", `{"Signatures": {FILE: SHA256}} file: each source it lists must have its sha256 (sources it does not list, e.g. patches kept with the spec, are not checked)`)
 	fs.Var(&sums, "sha256", "FILE=SHA256: the source named FILE must have this sha256 (repeatable)")
 	fs.StringVar(&o.Target, "target", "", "rpmbuild --target architecture")
 	fs.Var(&defines, "define", "'NAME VALUE' macro definition (repeatable)")
@@ -87,7 +89,11 @@ func runRpmbuild(args []string, stdout, stderr io.Writer) error {
 		o.Expect = expect
 	}
 	o.Stderr = stderr
-	res, err := rpmbuild.Build(context.Background(), o)
+	// Bazel stops a cancelled or timed-out action with SIGTERM: end the
+	// sandbox and remove the work directory (gigabytes) before exiting.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := rpmbuild.Build(ctx, o)
 	if err != nil {
 		return err
 	}
