@@ -14,18 +14,33 @@
 # keel's build sandbox runs as it does on a host, privileged or not.
 set -euo pipefail
 
-root=$1
+usage() {
+  echo "enter.sh: $*; usage: enter.sh ROOT [--bind PATH]... -- COMMAND [ARGS...]" >&2
+  exit 2
+}
+(($#)) || usage "no ROOT"
+root=$(realpath -e -- "$1") || usage "ROOT $1 does not exist"
 shift
 binds=()
-while [[ $1 != -- ]]; do
-  [[ $1 == --bind ]] || {
-    echo "enter.sh: unexpected argument $1" >&2
-    exit 2
-  }
+while (($#)) && [[ $1 != -- ]]; do
+  [[ $1 == --bind ]] || usage "unexpected argument $1"
+  (($# >= 2)) || usage "--bind without a PATH"
+  [[ $2 == /* ]] || usage "--bind $2: want an absolute path"
   binds+=("$2")
   shift 2
 done
+(($# >= 2)) || usage "no -- COMMAND"
 shift
+
+# A bind's mount point must be inside ROOT: a symbolic link on its way
+# (ROOT/var/run -> /run) would put the mount on the host instead.
+for path in "${binds[@]}"; do
+  target=$(realpath -m -- "$root$path")
+  [[ $target == "$root"/* ]] || {
+    echo "enter.sh: --bind $path: $root$path leads to $target, outside $root" >&2
+    exit 2
+  }
+done
 
 # A fresh, non-recursive bind of the tree: ROOT as a mount point of its own
 # (pivot_root needs one), without whatever the host has mounted inside it.
