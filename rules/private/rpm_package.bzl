@@ -34,7 +34,11 @@ def _rpm_package_impl(ctx):
             tc.arch,
             ", ".join(sorted(ctx.attr.rpms.keys())) or "none",
         ))
-    twice = sorted({n: True for n in names if names.count(n) > 1}.keys())
+    seen, twice = {}, []
+    for n in names:
+        if n in seen and n not in twice:
+            twice.append(n)
+        seen[n] = True
     if twice:
         _fail(ctx, "rpms", "%s lists %s twice" % (tc.arch, ", ".join(twice)))
     caps = {c.split(" ")[0]: True for c in tc.buildroot.capabilities}
