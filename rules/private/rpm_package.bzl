@@ -25,6 +25,10 @@ def _split_rpm_name(ctx, file):
 
 def _rpm_package_impl(ctx):
     tc = ctx.toolchains[TOOLCHAIN_TYPE]
+    for d in ctx.attr.defines:
+        # One per line of the action's parameter file.
+        if " " not in d or d.startswith(" ") or "\n" in d:
+            _fail(ctx, "defines", "%r is not 'NAME VALUE' on one line" % d)
     for arch in ctx.attr.rpms:
         if arch not in ARCHES:
             _fail(ctx, "rpms", "unknown architecture %r (known: %s)" % (arch, ", ".join(ARCHES)))

@@ -44,8 +44,8 @@ def _rpm_toolchain_impl(ctx):
     if ctx.attr.arch not in ARCHES:
         fail("rpm_toolchain %s: arch: %r is not one of %s" % (ctx.label, ctx.attr.arch, ", ".join(ARCHES)))
     for d in ctx.attr.defines:
-        if " " not in d or d.startswith(" "):
-            fail("rpm_toolchain %s: defines: %r is not 'NAME VALUE'" % (ctx.label, d))
+        if " " not in d or d.startswith(" ") or "\n" in d:
+            fail("rpm_toolchain %s: defines: %r is not 'NAME VALUE' on one line" % (ctx.label, d))
     root = ctx.attr.buildroot[RpmBuildRootInfo]
     return [platform_common.ToolchainInfo(
         arch = ctx.attr.arch,

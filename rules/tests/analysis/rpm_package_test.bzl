@@ -111,6 +111,16 @@ def rpm_package_test_suite(name):
             {"toolchain_requires": ["gcc", "ocaml"]},
             "toolchain_requires: \"ocaml\" is not a capability of the toolchain's build root",
         ),
+        "bad_define": (
+            {"x86_64": ["x-1.0-1.x86_64.rpm"]},
+            {"defines": ["novalue"]},
+            "defines: \"novalue\" is not 'NAME VALUE' on one line",
+        ),
+        "multiline_define": (
+            {"x86_64": ["x-1.0-1.x86_64.rpm"]},
+            {"defines": ["a b\nc"]},
+            "is not 'NAME VALUE' on one line",
+        ),
         "unresolved": (
             {"x86_64": ["x-1.0-1.x86_64.rpm"]},
             {"unresolved_requires": ["libfoo-devel"]},
