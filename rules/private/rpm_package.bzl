@@ -29,22 +29,26 @@ def _rpm_package_impl(ctx):
         # One per line of the action's parameter file.
         if " " not in d or d.startswith(" ") or "\n" in d:
             _fail(ctx, "defines", "%r is not 'NAME VALUE' on one line" % d)
-    for arch in ctx.attr.rpms:
+
+    # Every architecture's list is checked, not only the target's: a wrong
+    # name fails on any platform.
+    for arch, files in ctx.attr.rpms.items():
         if arch not in ARCHES:
             _fail(ctx, "rpms", "unknown architecture %r (known: %s)" % (arch, ", ".join(ARCHES)))
+        seen, twice = {}, []
+        for n in files:
+            _split_rpm_name(ctx, n)
+            if n in seen and n not in twice:
+                twice.append(n)
+            seen[n] = True
+        if twice:
+            _fail(ctx, "rpms", "%s lists %s twice" % (arch, ", ".join(twice)))
     names = ctx.attr.rpms.get(tc.arch, [])
     if not names:
         _fail(ctx, "rpms", "no RPMs for %s, the target architecture (rpms has %s)" % (
             tc.arch,
             ", ".join(sorted(ctx.attr.rpms.keys())) or "none",
         ))
-    seen, twice = {}, []
-    for n in names:
-        if n in seen and n not in twice:
-            twice.append(n)
-        seen[n] = True
-    if twice:
-        _fail(ctx, "rpms", "%s lists %s twice" % (tc.arch, ", ".join(twice)))
     caps = {c.split(" ")[0]: True for c in tc.buildroot.capabilities}
     if caps:
         for req in ctx.attr.toolchain_requires:

@@ -106,6 +106,11 @@ def rpm_package_test_suite(name):
             {},
             "rpms: x86_64 lists x-1.0-1.x86_64.rpm twice",
         ),
+        "bad_name_other_arch": (
+            {"x86_64": ["x-1.0-1.x86_64.rpm"], "aarch64": ["x-1.0.aarch64.rpm"]},
+            {},
+            "rpms: \"x-1.0.aarch64.rpm\" is not NAME-VERSION-RELEASE.ARCH.rpm",
+        ),
         "not_in_toolchain": (
             {"x86_64": ["x-1.0-1.x86_64.rpm"]},
             {"toolchain_requires": ["gcc", "ocaml"]},
