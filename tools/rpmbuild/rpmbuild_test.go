@@ -108,6 +108,19 @@ func helloOptions(root, out string) Options {
 	}
 }
 
+// readJSON decodes the JSON file at path into v and returns its bytes.
+func readJSON(t *testing.T, path string, v any) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return data
+}
+
 // digests maps each file of dir to its sha256.
 func digests(t *testing.T, dir string) map[string]string {
 	t.Helper()
@@ -268,14 +281,8 @@ func TestBuildInstallsDependencies(t *testing.T) {
 	if got := slices.Sorted(maps.Keys(digests(t, out))); !slices.Equal(got, []string{"usehello-1.0-1.noarch.rpm", "usehello-1.0-1.src.rpm"}) {
 		t.Errorf("outputs %q", got)
 	}
-	data, err := os.ReadFile(o.Lock)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var lock BuildLock
-	if err := json.Unmarshal(data, &lock); err != nil {
-		t.Fatal(err)
-	}
+	data := readJSON(t, o.Lock, &lock)
 	if !slices.Equal(lock.BuildRequires, []string{"hello-data"}) || len(lock.Packages) != 1 ||
 		lock.Packages[0].File != "hello-data-1.0-1.noarch.rpm" || len(lock.Packages[0].SHA256) != 64 {
 		t.Errorf("lock:\n%s", data)
@@ -288,7 +295,7 @@ func TestBuildInstallsDependencies(t *testing.T) {
 	// Without the dependency the same build fails before it starts, naming
 	// the BuildRequires.
 	o.CandidateRPMs, o.OutDir = o.CandidateRPMs[:1], filepath.Join(dir, "out2")
-	_, err = Build(context.Background(), o)
+	_, err := Build(context.Background(), o)
 	var unsat *UnsatisfiedError
 	if !errors.As(err, &unsat) || !slices.Equal(unsat.Missing, []string{"hello-data"}) || !strings.Contains(err.Error(), "usehello.spec") {
 		t.Errorf("build without its BuildRequires: got %v, want an UnsatisfiedError naming hello-data", err)
@@ -559,14 +566,8 @@ func TestBuildSRPMAndMetadata(t *testing.T) {
 	if out, err := exec.Command("rpm", "-qp", "--qf", "%{NAME} %{SOURCERPM}", o.SRPM).Output(); err == nil && string(out) != "hello (none)" {
 		t.Errorf("SRPM header: %q", out)
 	}
-	data, err := os.ReadFile(o.Metadata)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var m Metadata
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
+	data := readJSON(t, o.Metadata, &m)
 	if len(m.Packages) != 2 {
 		t.Fatalf("metadata of %d packages, want 2:\n%s", len(m.Packages), data)
 	}
