@@ -1,7 +1,7 @@
 """rpm_package: one spec built by `keel rpmbuild` in one action."""
 
 load(":providers.bzl", "RpmInfo")
-load(":toolchain.bzl", "ARCHES", "TOOLCHAIN_TYPE", "noarch_transition")
+load(":toolchain.bzl", "ARCHES", "TOOLCHAIN_TYPE", "capability_error", "noarch_transition")
 
 def _fail(ctx, attr, msg):
     fail("rpm_package %s: %s: %s" % (ctx.label, attr, msg))
@@ -84,6 +84,11 @@ def _rpm_package_impl(ctx):
     # What the build root provides: the toolchain's capabilities, or, when it
     # lists none, the BuildRequires keel gen found it satisfies.
     capabilities = tc.buildroot.capabilities or ctx.attr.toolchain_requires
+    if not tc.buildroot.capabilities:
+        for c in capabilities:
+            err = capability_error(c)
+            if err:
+                _fail(ctx, "toolchain_requires", err + " (the toolchain lists no capabilities, so these stand for them)")
 
     args = ctx.actions.args()
     args.use_param_file("@%s", use_always = True)

@@ -18,6 +18,20 @@ NOARCH_BUILD_ARCH = "x86_64"
 
 _PLATFORMS = "//command_line_option:platforms"
 
+# The comparisons of a versioned capability, as rpm reads them in a spec.
+_OPERATORS = ["<", "<=", "=<", "=", "==", ">=", "=>", ">"]
+
+def capability_error(s):
+    """Why s is not a capability of a build root, or None.
+
+    A capability is "NAME" or "NAME OP VERSION", as `keel rpmbuild
+    --capability` takes it; a rich dependency ("(a or b)") is not one.
+    """
+    f = s.split(" ")
+    if f[0] and not f[0].startswith("(") and (len(f) == 1 or (len(f) == 3 and f[1] in _OPERATORS and f[2])):
+        return None
+    return "%r is not NAME or NAME OP VERSION" % s
+
 def _noarch_transition_impl(settings, attr):
     arches = sorted(attr.rpms.keys())
     files = [f for a in arches for f in attr.rpms[a]]
@@ -46,6 +60,10 @@ def _rpm_toolchain_impl(ctx):
     for d in ctx.attr.defines:
         if " " not in d or d.startswith(" ") or "\n" in d:
             fail("rpm_toolchain %s: defines: %r is not 'NAME VALUE' on one line" % (ctx.label, d))
+    for c in ctx.attr.capabilities:
+        err = capability_error(c)
+        if err:
+            fail("rpm_toolchain %s: capabilities: %s" % (ctx.label, err))
     root = ctx.attr.buildroot[RpmBuildRootInfo]
     return [platform_common.ToolchainInfo(
         arch = ctx.attr.arch,

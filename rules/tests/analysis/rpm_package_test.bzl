@@ -2,7 +2,7 @@
 attribute at fault."""
 
 load("@bazel_skylib//lib:unittest.bzl", "analysistest", "asserts")
-load("//rules:defs.bzl", "RpmInfo", "rpm_package")
+load("//rules:defs.bzl", "RpmInfo", "rpm_package", "rpm_toolchain")
 
 def _action_test_impl(ctx):
     env = analysistest.begin(ctx)
@@ -133,6 +133,23 @@ def rpm_package_test_suite(name):
         ),
     }
     tests = [":action_test"]
+
+    # rpm_toolchain's capabilities are what `keel rpmbuild --capability`
+    # takes: a rich dependency or an unknown comparison fails analysis.
+    for test, cap in [("rich_capability", "(a or b)"), ("bad_operator", "gcc >> 1")]:
+        rpm_toolchain(
+            name = test,
+            arch = "x86_64",
+            buildroot = "@debian_bookworm//:buildroot",
+            capabilities = ["make", cap],
+            tags = ["manual"],
+        )
+        _failure_test(
+            name = test + "_test",
+            target_under_test = ":" + test,
+            message = "capabilities: %r is not NAME or NAME OP VERSION" % cap,
+        )
+        tests.append(":" + test + "_test")
     for test, (rpms, extra, message) in failures.items():
         _pkg(test, rpms, **extra)
         _failure_test(
