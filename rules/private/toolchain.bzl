@@ -24,8 +24,12 @@ _OPERATORS = ["<", "<=", "=<", "=", "==", ">=", "=>", ">"]
 def capability_error(s):
     """Why s is not a capability of a build root, or None.
 
-    A capability is "NAME" or "NAME OP VERSION", as `keel rpmbuild
-    --capability` takes it; a rich dependency ("(a or b)") is not one.
+    Args:
+      s: "NAME" or "NAME OP VERSION", as `keel rpmbuild --capability` takes
+        it; a rich dependency ("(a or b)") is not one.
+
+    Returns:
+      None, or the error message.
     """
     f = s.split(" ")
     if f[0] and not f[0].startswith("(") and (len(f) == 1 or (len(f) == 3 and f[1] in _OPERATORS and f[2])):
