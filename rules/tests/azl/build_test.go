@@ -32,7 +32,7 @@ const (
 // for by those files, and the other way round.
 func TestBuiltRPMs(t *testing.T) {
 	rpms := runfiles(t, "KEEL_AZL_RPMS")
-	ev, err := spec.NewEvaluator(spec.Options{Arch: "x86_64", Defines: spec.DistroDefines})
+	ev, err := spec.NewEvaluator(spec.Options{Arch: "x86_64", Defines: distDefines(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
