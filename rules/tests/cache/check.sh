@@ -19,7 +19,8 @@
 #      source RPM (which holds the spec).
 #
 # It exits non-zero on any failure, listing the files that differ. CI runs
-# it after `tools/bazel test //...`, e.g.
+# it with its default targets after `tools/bazel test //...`; for the whole
+# distribution:
 #
 #     rules/tests/cache/check.sh //specs/... //images:all
 #
