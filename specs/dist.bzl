@@ -10,4 +10,10 @@ rpmbuild gets as `--define`. `%{?dist}` in a Release comes from here.
 DIST_DEFINES = [
     "dist .azl3",
     "azl 3",
+    # Debug information goes into NAME-debuginfo packages, as in Azure
+    # Linux: %install starts with %debug_package (a spec opts out with
+    # `%global debug_package %{nil}`). The macro's body begins and ends with
+    # a newline, so the section line `%install` follows on a line of its own.
+    "_enable_debug_packages 1",
+    "install %{?_enable_debug_packages:%{?buildsubdir:%{debug_package}}}%%install",
 ]

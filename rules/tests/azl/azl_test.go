@@ -15,7 +15,25 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/keel-build/keel/tools/gen"
 )
+
+// distDefines are the distribution's macros of specs/dist.bzl (a data
+// dependency), which keel gen evaluates Keel's specs with and the
+// toolchains give every build: the corpus specs are generated and built
+// with them too.
+func distDefines(t *testing.T) []string {
+	t.Helper()
+	defines, found, err := gen.DistDefines(filepath.Join("..", "..", "..", "specs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !found {
+		t.Fatal("specs/dist.bzl not found: it is a data dependency of the test")
+	}
+	return defines
+}
 
 // runfiles returns the files of the environment variable name, a list of
 // runfile paths (rlocationpaths) that the go_test's env sets. It skips

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ const (
 // for by those files, and the other way round.
 func TestBuiltRPMs(t *testing.T) {
 	rpms := runfiles(t, "KEEL_AZL_RPMS")
-	ev, err := spec.NewEvaluator(spec.Options{Arch: "x86_64", Defines: spec.DistroDefines})
+	ev, err := spec.NewEvaluator(spec.Options{Arch: "x86_64", Defines: distDefines(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,6 +159,13 @@ func readFacts(t *testing.T, h *rpmfile.Package) facts {
 	}
 	defer pl.Close()
 	var prov, req []string
+	// debuginfo.attr: each build-id link of a debuginfo package provides
+	// its build id, whatever the file type.
+	for _, f := range h.Files {
+		if m := buildIDLink.FindStringSubmatch(f.Path); m != nil {
+			prov = append(prov, "debuginfo(build-id) = "+m[1]+m[2])
+		}
+	}
 	for {
 		e, err := pl.Next()
 		if err == io.EOF {
@@ -200,10 +208,17 @@ func readFacts(t *testing.T, h *rpmfile.Package) facts {
 	return facts{slices.Compact(prov), slices.Compact(req)}
 }
 
-// elfDeps returns what rpm's elfdeps generates for one ELF file: for a
-// shared object its soname and the symbol versions it defines; for an
-// executable file (any x bit) the sonames and versions it needs, and
-// rtld(GNU_HASH) when it has only the GNU hash table.
+// buildIDLink matches the paths debuginfo.attr provides for:
+// /usr/lib/debug/.build-id/XX/REST.debug.
+var buildIDLink = regexp.MustCompile(`^/usr/lib/debug/\.build-id/([^/]+)/([^/]+)\.debug$`)
+
+// elfDeps returns what rpm's elfdeps generates for one ELF file (exec: any
+// x bit). Requires, the sonames and versions it needs and rtld(GNU_HASH)
+// when it has only the GNU hash table, come from every file but one that
+// has an interpreter and no x bit (a PIE's .debug copy). Provides are the
+// soname (for a shared object without DT_DEBUG, the file name when it has
+// none) and the symbol versions it defines. Like rpm, sonames that do not
+// look like libraries (no ".so", or not "lib..."/"ld...") are dropped.
 func elfDeps(data []byte, path string, exec bool) (provides, requires []string, err error) {
 	f, err := elf.NewFile(bytes.NewReader(data))
 	if err != nil {
@@ -216,12 +231,22 @@ func elfDeps(data []byte, path string, exec bool) (provides, requires []string, 
 	if f.Class == elf.ELFCLASS64 {
 		marker = "(64bit)"
 	}
-	dep := func(soname, ver string) string {
-		if ver == "" && marker == "" {
-			return soname
+	add := func(deps *[]string, soname, ver string) {
+		if skipSoname(soname) {
+			return
 		}
-		return soname + "(" + ver + ")" + marker
+		if ver == "" && marker == "" {
+			*deps = append(*deps, soname)
+		} else {
+			*deps = append(*deps, soname+"("+ver+")"+marker)
+		}
 	}
+	interp := false
+	for _, p := range f.Progs {
+		interp = interp || p.Type == elf.PT_INTERP
+	}
+	genRequires := !(interp && !exec)
+
 	sonames, err := f.DynString(elf.DT_SONAME)
 	if err != nil {
 		return nil, nil, err
@@ -235,17 +260,19 @@ func elfDeps(data []byte, path string, exec bool) (provides, requires []string, 
 		if v.Flags&elf.VER_FLG_BASE != 0 {
 			base = v.Name
 		} else if base != "" {
-			provides = append(provides, dep(base, v.Name))
+			add(&provides, base, v.Name)
 		}
 	}
-	for _, s := range sonames {
-		provides = append(provides, dep(s, ""))
-	}
 	debug, _ := f.DynValue(elf.DT_DEBUG)
-	if f.Type == elf.ET_DYN && len(sonames) == 0 && len(debug) == 0 {
-		provides = append(provides, dep(filepath.Base(path), ""))
+	if f.Type == elf.ET_DYN && len(debug) == 0 {
+		if len(sonames) == 0 {
+			sonames = []string{filepath.Base(path)}
+		}
+		for _, s := range sonames {
+			add(&provides, s, "")
+		}
 	}
-	if !exec {
+	if !genRequires {
 		return provides, nil, nil
 	}
 	needed, err := f.ImportedLibraries()
@@ -253,7 +280,7 @@ func elfDeps(data []byte, path string, exec bool) (provides, requires []string, 
 		return nil, nil, err
 	}
 	for _, n := range needed {
-		requires = append(requires, dep(n, ""))
+		add(&requires, n, "")
 	}
 	needs, err := f.DynamicVersionNeeds()
 	if err != nil && f.SectionByType(elf.SHT_GNU_VERNEED) != nil {
@@ -261,7 +288,7 @@ func elfDeps(data []byte, path string, exec bool) (provides, requires []string, 
 	}
 	for _, n := range needs {
 		for _, v := range n.Needs {
-			requires = append(requires, dep(n.Name, v.Dep))
+			add(&requires, n.Name, v.Dep)
 		}
 	}
 	gnuHash, _ := f.DynValue(elf.DT_GNU_HASH)
@@ -270,4 +297,18 @@ func elfDeps(data []byte, path string, exec bool) (provides, requires []string, 
 		requires = append(requires, "rtld(GNU_HASH)")
 	}
 	return provides, requires, nil
+}
+
+// skipSoname is elfdeps' filter: a soname is kept when it holds ".so" and
+// starts like a library or the dynamic linker.
+func skipSoname(s string) bool {
+	if strings.TrimSpace(s) == "" || !strings.Contains(s, ".so") {
+		return true
+	}
+	for _, p := range []string{"ld.", "ld-", "ld64.", "ld64-", "lib"} {
+		if strings.HasPrefix(s, p) {
+			return false
+		}
+	}
+	return true
 }
