@@ -1,7 +1,7 @@
 """rpm_package: one spec built by `keel rpmbuild` in one action."""
 
 load(":providers.bzl", "RpmInfo")
-load(":toolchain.bzl", "ARCHES", "TOOLCHAIN_TYPE", "capability_error", "noarch_transition")
+load(":toolchain.bzl", "ARCHES", "TOOLCHAIN_TYPE", "capability_error", "define_error", "noarch_transition")
 
 def _fail(ctx, attr, msg):
     fail("rpm_package %s: %s: %s" % (ctx.label, attr, msg))
@@ -26,9 +26,9 @@ def _split_rpm_name(ctx, file):
 def _rpm_package_impl(ctx):
     tc = ctx.toolchains[TOOLCHAIN_TYPE]
     for d in ctx.attr.defines:
-        # One per line of the action's parameter file.
-        if " " not in d or d.startswith(" ") or "\n" in d:
-            _fail(ctx, "defines", "%r is not 'NAME VALUE' on one line" % d)
+        err = define_error(d)
+        if err:
+            _fail(ctx, "defines", err)
 
     # Every architecture's list is checked, not only the target's: a wrong
     # name fails on any platform.

@@ -21,6 +21,20 @@ _PLATFORMS = "//command_line_option:platforms"
 # The comparisons of a versioned capability, as rpm reads them in a spec.
 _OPERATORS = ["<", "<=", "=<", "=", "==", ">=", "=>", ">"]
 
+def define_error(d):
+    """Why d is not a macro definition for `rpmbuild --define`, or None.
+
+    Args:
+      d: "NAME VALUE" on one line: the action's parameter file holds one
+        argument a line.
+
+    Returns:
+      None, or the error message.
+    """
+    if " " not in d or d.startswith(" ") or "\n" in d:
+        return "%r is not 'NAME VALUE' on one line" % d
+    return None
+
 def capability_error(s):
     """Why s is not a capability of a build root, or None.
 
@@ -62,8 +76,9 @@ def _rpm_toolchain_impl(ctx):
     if ctx.attr.arch not in ARCHES:
         fail("rpm_toolchain %s: arch: %r is not one of %s" % (ctx.label, ctx.attr.arch, ", ".join(ARCHES)))
     for d in ctx.attr.defines:
-        if " " not in d or d.startswith(" ") or "\n" in d:
-            fail("rpm_toolchain %s: defines: %r is not 'NAME VALUE' on one line" % (ctx.label, d))
+        err = define_error(d)
+        if err:
+            fail("rpm_toolchain %s: defines: %s" % (ctx.label, err))
     for c in ctx.attr.capabilities:
         err = capability_error(c)
         if err:
