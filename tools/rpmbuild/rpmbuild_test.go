@@ -518,18 +518,22 @@ func BenchmarkBuildHello(b *testing.B) {
 	}
 }
 
-// TestBuildSRPMAndMetadata writes the source RPM to a path of its own and
-// describes the binary RPMs as their headers say.
-// TestFailedOutputLeavesNone builds successfully but cannot write the last
-// output, the lock (its folder is a file): the build fails naming it, and
-// none of the RPMs, source RPM or metadata written before it remain.
-func TestFailedOutputLeavesNone(t *testing.T) {
-	root := needDirRoot(t)
-	dir := t.TempDir()
+// srpmOptions are helloOptions with every output in dir: the binary RPMs
+// in dir/out, the source RPM at a path of its own, the metadata.
+func srpmOptions(root, dir string) Options {
 	o := helloOptions(root, filepath.Join(dir, "out"))
 	o.Expect = []string{"hello-1.0-1.x86_64.rpm", "hello-data-1.0-1.noarch.rpm"}
 	o.SRPM = filepath.Join(dir, "srpm", "hello.src.rpm")
 	o.Metadata = filepath.Join(dir, "meta.json")
+	return o
+}
+
+// TestFailedOutputLeavesNone builds successfully but cannot write the last
+// output, the lock (its folder is a file): the build fails naming it, and
+// none of the RPMs, source RPM or metadata written before it remain.
+func TestFailedOutputLeavesNone(t *testing.T) {
+	dir := t.TempDir()
+	o := srpmOptions(needDirRoot(t), dir)
 	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -550,13 +554,10 @@ func TestFailedOutputLeavesNone(t *testing.T) {
 	}
 }
 
+// TestBuildSRPMAndMetadata writes the source RPM to a path of its own and
+// describes the binary RPMs as their headers say.
 func TestBuildSRPMAndMetadata(t *testing.T) {
-	root := needDirRoot(t)
-	dir := t.TempDir()
-	o := helloOptions(root, filepath.Join(dir, "out"))
-	o.Expect = []string{"hello-1.0-1.x86_64.rpm", "hello-data-1.0-1.noarch.rpm"}
-	o.SRPM = filepath.Join(dir, "srpm", "hello.src.rpm")
-	o.Metadata = filepath.Join(dir, "meta.json")
+	o := srpmOptions(needDirRoot(t), t.TempDir())
 	if _, err := Build(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
